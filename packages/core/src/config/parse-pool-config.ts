@@ -1,0 +1,96 @@
+import type { z } from 'zod'
+import { PoolError } from '../errors/pool-error.js'
+import { closestKey } from './closest-key.js'
+import { healthSchema, type PoolConfig, type PoolConfigInput, poolConfigSchema, retrySchema } from './schema.js'
+
+const shapes: Record<string, readonly string[]> = {
+  '': Object.keys(poolConfigSchema.shape),
+  retry: Object.keys(retrySchema.shape),
+  health: Object.keys(healthSchema.shape),
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.map(String).join('.')
+  if (issue.code === 'unrecognized_keys') {
+    const valid = shapes[path] ?? []
+    return issue.keys
+      .map((key) => {
+        const where = path ? `${path}.${key}` : key
+        const hint = closestKey(key, valid)
+        return hint
+          ? `unknown option "${where}" (did you mean "${path ? `${path}.` : ''}${hint}"?)`
+          : `unknown option "${where}"`
+      })
+      .join('; ')
+  }
+  return `${path || 'config'}: ${issue.message}`
+}
+
+function invalid(problems: string[], name: string | undefined): PoolError {
+  return new PoolError(
+    'POOL_CONFIG_INVALID',
+    `Invalid pool configuration${name ? ` for "${name}"` : ''}: ${problems.join('; ')}.`,
+    name === undefined ? {} : { poolName: name },
+  )
+}
+
+/**
+ * Validate user input against the one @pools configuration schema and resolve
+ * every default. Throws a `PoolError` with code `POOL_CONFIG_INVALID` that names
+ * each bad key (and, for unknown keys, the closest valid one).
+ *
+ * @example
+ * ```ts
+ * const config = parsePoolConfig({ max: 20, acquireTimeoutMs: 5_000 })
+ * config.idleTimeoutMs // 600000
+ * parsePoolConfig({ maxPoolSize: 5 }) // PoolError: unknown option "maxPoolSize" (did you mean "max"?)
+ * ```
+ */
+export function parsePoolConfig(input: PoolConfigInput | undefined = {}): PoolConfig {
+  const name =
+    typeof (input as { name?: unknown } | undefined)?.name === 'string' ? (input as { name: string }).name : undefined
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw invalid(
+      [`expected an object, got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`],
+      name,
+    )
+  }
+  const result = poolConfigSchema.safeParse(input)
+  if (!result.success) throw invalid(result.error.issues.map(describeIssue), name)
+  const c = result.data
+
+  const problems: string[] = []
+  if (c.min > c.max) problems.push(`min (${c.min}) must not exceed max (${c.max})`)
+  if (c.leakReclaimAfterMs > 0 && c.leakDetectionThresholdMs > 0 && c.leakReclaimAfterMs < c.leakDetectionThresholdMs) {
+    problems.push(
+      `leakReclaimAfterMs (${c.leakReclaimAfterMs}) must be at least leakDetectionThresholdMs (${c.leakDetectionThresholdMs})`,
+    )
+  }
+  if (c.retry.initialDelayMs > c.retry.maxDelayMs) {
+    problems.push(
+      `retry.initialDelayMs (${c.retry.initialDelayMs}) must not exceed retry.maxDelayMs (${c.retry.maxDelayMs})`,
+    )
+  }
+  if (c.health.degradedTimeouts > c.health.unhealthyTimeouts) {
+    problems.push('health.degradedTimeouts must not exceed health.unhealthyTimeouts')
+  }
+  if (c.health.degradedCreateErrorRate > c.health.unhealthyCreateErrorRate) {
+    problems.push('health.degradedCreateErrorRate must not exceed health.unhealthyCreateErrorRate')
+  }
+  if (c.health.degradedAcquireP95Ms > c.health.unhealthyAcquireP95Ms) {
+    problems.push('health.degradedAcquireP95Ms must not exceed health.unhealthyAcquireP95Ms')
+  }
+  const jitter = c.maxLifetimeJitterMs ?? Math.round(c.maxLifetimeMs * 0.025)
+  if (c.maxLifetimeMs > 0 && jitter >= c.maxLifetimeMs) {
+    problems.push(`maxLifetimeJitterMs (${jitter}) must be less than maxLifetimeMs (${c.maxLifetimeMs})`)
+  }
+  if (problems.length > 0) throw invalid(problems, c.name)
+
+  return Object.freeze({
+    ...c,
+    maxWaiting: c.maxWaiting ?? Number.POSITIVE_INFINITY,
+    maxLifetimeJitterMs: c.maxLifetimeMs > 0 ? jitter : 0,
+    retry: Object.freeze({ ...c.retry }),
+    health: Object.freeze({ ...c.health }),
+  })
+}

@@ -1,0 +1,143 @@
+import { z } from 'zod'
+
+const ms = (description: string) => z.number().int().min(0).describe(description)
+const positiveMs = (description: string) => z.number().int().min(1).describe(description)
+const ratio = (description: string) => z.number().min(0).max(1).describe(description)
+
+/** Backoff policy for failed creates. */
+export const retrySchema = z
+  .strictObject({
+    initialDelayMs: positiveMs('Delay before the first retry of a failed create.').default(100),
+    maxDelayMs: positiveMs('Upper bound of the backoff delay.').default(10_000),
+    multiplier: z.number().min(1).describe('Growth factor of the delay per failed attempt.').default(2),
+    jitterRatio: ratio('Share of each delay that is randomised (0 = none, 1 = full jitter).').default(0.5),
+  })
+  .describe('Exponential backoff with jitter for failed creates. There is never a hot loop.')
+
+/** Thresholds for `pool.health()`. */
+export const healthSchema = z
+  .strictObject({
+    windowMs: positiveMs('How far back "recent" looks for timeouts, create errors and acquire p95.').default(60_000),
+    degradedUtilization: ratio('used/max at or above which the pool is degraded.').default(0.9),
+    degradedWaiting: z
+      .number()
+      .int()
+      .min(1)
+      .describe('Queued callers at or above which the pool is degraded.')
+      .default(10),
+    degradedTimeouts: z
+      .number()
+      .int()
+      .min(1)
+      .describe('Acquire timeouts in the window that make the pool degraded.')
+      .default(1),
+    unhealthyTimeouts: z
+      .number()
+      .int()
+      .min(1)
+      .describe('Acquire timeouts in the window that make the pool unhealthy.')
+      .default(20),
+    degradedCreateErrorRate: ratio('Share of failed creates in the window that makes the pool degraded.').default(0.1),
+    unhealthyCreateErrorRate: ratio('Share of failed creates in the window that makes the pool unhealthy.').default(
+      0.9,
+    ),
+    degradedAcquireP95Ms: positiveMs('Acquire wait p95 in the window at or above which the pool is degraded.').default(
+      1_000,
+    ),
+    unhealthyAcquireP95Ms: positiveMs(
+      'Acquire wait p95 in the window at or above which the pool is unhealthy.',
+    ).default(10_000),
+    degradedLeaks: z.number().int().min(1).describe('Current leak suspects that make the pool degraded.').default(1),
+  })
+  .describe('Thresholds behind pool.health(): healthy | degraded | unhealthy.')
+
+/**
+ * The one pool configuration schema, shared by `@pools/core` and every adapter.
+ * Every option that is a duration says so with `Ms`; an explicit `0` is always
+ * honoured (it never falls back to a default).
+ */
+export const poolConfigSchema = z
+  .strictObject({
+    name: z.string().min(1).max(120).describe('Pool name, used in errors, events, metrics and logs.').default('pool'),
+    min: z
+      .number()
+      .int()
+      .min(0)
+      .describe('Resources kept open even when idle; created at start and refilled after losses.')
+      .default(0),
+    max: z
+      .number()
+      .int()
+      .min(1)
+      .describe('Hard upper bound on open resources (idle + used + being created).')
+      .default(10),
+    maxWaiting: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Most callers allowed to queue; the next fails fast with POOL_QUEUE_FULL. Unset = unbounded.'),
+    acquireTimeoutMs: ms(
+      'How long acquire() waits for a resource before POOL_ACQUIRE_TIMEOUT (0 = do not wait).',
+    ).default(30_000),
+    createTimeoutMs: positiveMs('How long one create may take before POOL_CREATE_TIMEOUT.').default(10_000),
+    destroyTimeoutMs: positiveMs('How long one destroy may take before it is abandoned and reported.').default(5_000),
+    idleTimeoutMs: ms('Idle resources above `min` are closed after this long (0 = never).').default(600_000),
+    maxLifetimeMs: ms('Resources are retired after this age; a borrowed one on release (0 = never).').default(
+      1_800_000,
+    ),
+    maxLifetimeJitterMs: ms(
+      'Random amount subtracted from each lifetime so resources do not all retire at once (default 2.5% of maxLifetimeMs).',
+    ).optional(),
+    maxUses: z
+      .number()
+      .int()
+      .min(0)
+      .describe('Resources are retired after this many borrows (0 = unlimited).')
+      .default(0),
+    validateOnBorrow: z
+      .boolean()
+      .describe(
+        "Validate before handing a resource out (skipped inside validationBypassMs). Needs the driver's validate().",
+      )
+      .default(true),
+    validateOnReturn: z.boolean().describe('Validate when a resource is released, before it is reused.').default(false),
+    validationBypassMs: ms(
+      'Skip borrow validation for resources used within this window (0 = always validate).',
+    ).default(500),
+    validationTimeoutMs: positiveMs('A validation that takes longer counts as failed.').default(5_000),
+    keepaliveIntervalMs: ms('Validate idle resources that have not been used for this long (0 = off).').default(0),
+    leakDetectionThresholdMs: ms('Report a resource held longer than this as a leak suspect (0 = off).').default(0),
+    leakReclaimAfterMs: ms(
+      'Destroy a leaked resource and free its slot after it has been held this long (0 = never).',
+    ).default(0),
+    leakCaptureStack: z.boolean().describe('Capture the acquire-site stack when leak detection is on.').default(true),
+    housekeepingIntervalMs: positiveMs(
+      'Period of the single housekeeping timer (idle, lifetime, keepalive, leaks).',
+    ).default(1_000),
+    closeGraceMs: ms('Default time close() waits for borrowed resources before destroying them.').default(10_000),
+    allowExitOnIdle: z
+      .boolean()
+      .describe('Let the process exit while only idle resources remain (drivers unref their sockets).')
+      .default(false),
+    retry: retrySchema.default(retrySchema.parse({})),
+    health: healthSchema.default(healthSchema.parse({})),
+  })
+  .describe('@pools connection pool configuration')
+
+/** What users write: every key optional. */
+export type PoolConfigInput = z.input<typeof poolConfigSchema>
+/** Resolved retry policy. */
+export type RetryConfig = z.output<typeof retrySchema>
+/** Resolved health thresholds. */
+export type HealthConfig = z.output<typeof healthSchema>
+
+/** The resolved, frozen configuration: every default applied. */
+export interface PoolConfig
+  extends Readonly<Omit<z.output<typeof poolConfigSchema>, 'maxWaiting' | 'maxLifetimeJitterMs' | 'retry' | 'health'>> {
+  /** `Infinity` when unbounded. */
+  readonly maxWaiting: number
+  readonly maxLifetimeJitterMs: number
+  readonly retry: Readonly<RetryConfig>
+  readonly health: Readonly<HealthConfig>
+}

@@ -1,0 +1,46 @@
+/**
+ * The one contract between the engine and the outside world.
+ *
+ * The engine never imports a database library: a driver tells it how to make,
+ * check, reset and destroy one resource. Everything else (queueing, timeouts,
+ * lifetimes, validation scheduling, leak detection, stats) is the engine's job.
+ *
+ * @example
+ * ```ts
+ * import { createPool, type ResourceDriver } from '@pools/core'
+ * import net from 'node:net'
+ *
+ * const driver: ResourceDriver<net.Socket> = {
+ *   create: (signal) => new Promise((resolve, reject) => {
+ *     const socket = net.connect({ host: '127.0.0.1', port: 6379, signal })
+ *     socket.once('connect', () => resolve(socket)).once('error', reject)
+ *   }),
+ *   destroy: (socket) => { socket.destroy() },
+ *   isBroken: (socket) => socket.destroyed,
+ * }
+ * const pool = createPool(driver, { max: 4 })
+ * ```
+ */
+export interface ResourceDriver<T> {
+  /**
+   * Make a new resource. The signal aborts when the create timeout fires or the
+   * pool closes; a resource that still arrives afterwards is destroyed by the
+   * engine, never leaked.
+   */
+  create(signal: AbortSignal): Promise<T>
+  /** Tear a resource down. Errors are reported as `error` events, never thrown at callers. */
+  destroy(resource: T): Promise<void> | void
+  /**
+   * Is this resource still usable? `false`, a throw, a rejection or no answer
+   * within `validationTimeoutMs` all count as invalid.
+   */
+  validate?(resource: T, signal: AbortSignal): boolean | Promise<boolean>
+  /**
+   * Bring a returned resource back to a clean state (roll back an open
+   * transaction, clear session state) before the next borrower sees it.
+   * A throw or rejection destroys the resource instead.
+   */
+  reset?(resource: T): Promise<void> | void
+  /** Cheap synchronous check: has this resource already failed (socket closed, fatal error seen)? */
+  isBroken?(resource: T): boolean
+}

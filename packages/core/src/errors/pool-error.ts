@@ -1,0 +1,82 @@
+import type { PoolStats } from '../stats/pool-stats.js'
+
+/** Every error code the pool can raise. The same words are used in events, metrics and docs. */
+export type PoolErrorCode =
+  /** No resource became available within the acquire timeout. */
+  | 'POOL_ACQUIRE_TIMEOUT'
+  /** The acquire was cancelled through its AbortSignal. */
+  | 'POOL_ACQUIRE_ABORTED'
+  /** `maxWaiting` callers are already queued. */
+  | 'POOL_QUEUE_FULL'
+  /** The pool is closing or closed. */
+  | 'POOL_CLOSED'
+  /** The driver's `create` did not finish within `createTimeoutMs`. */
+  | 'POOL_CREATE_TIMEOUT'
+  /** The driver's `create` threw, rejected or returned nothing usable. */
+  | 'POOL_CREATE_FAILED'
+  /** The driver's `destroy` threw, rejected or timed out. */
+  | 'POOL_DESTROY_FAILED'
+  /** The driver's `reset` failed; the resource was destroyed instead of reused. */
+  | 'POOL_RESET_FAILED'
+  /** A release/destroy of something that is not currently borrowed from this pool. */
+  | 'POOL_INVALID_RELEASE'
+  /** A configuration value is missing, of the wrong type, or out of range. */
+  | 'POOL_CONFIG_INVALID'
+  /** A borrowed resource was reclaimed after being held past the leak reclaim threshold. */
+  | 'POOL_LEAK_RECLAIMED'
+
+/** Options for {@link PoolError}. */
+export interface PoolErrorOptions {
+  cause?: unknown
+  stats?: PoolStats
+  /** The pool's name, when known. */
+  poolName?: string
+}
+
+/**
+ * The one error type of @pools. Check `code`, not the message.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await pool.use(run)
+ * } catch (err) {
+ *   if (isPoolError(err) && err.code === 'POOL_ACQUIRE_TIMEOUT') console.log(err.stats?.pending)
+ * }
+ * ```
+ */
+export class PoolError extends Error {
+  override readonly name = 'PoolError'
+  readonly code: PoolErrorCode
+  /** A snapshot of the pool when the error was raised (counts only, never credentials). */
+  readonly stats: PoolStats | undefined
+  readonly poolName: string | undefined
+
+  constructor(code: PoolErrorCode, message: string, options: PoolErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.stats = options.stats
+    this.poolName = options.poolName
+  }
+}
+
+/**
+ * True for a {@link PoolError}, including one thrown by a second copy of
+ * `@pools/core` in the same process (checked by `name` and `code`, not only `instanceof`).
+ */
+export function isPoolError(value: unknown, code?: PoolErrorCode): value is PoolError {
+  if (value === null || typeof value !== 'object') return false
+  const ok =
+    value instanceof PoolError ||
+    ((value as { name?: unknown }).name === 'PoolError' && typeof (value as { code?: unknown }).code === 'string')
+  return ok && (code === undefined || (value as PoolError).code === code)
+}
+
+/** A short, credential-free description of an unknown thrown value, for messages. */
+export function describeCause(cause: unknown): string {
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code
+    return typeof code === 'string' && !cause.message.includes(code) ? `${code}: ${cause.message}` : cause.message
+  }
+  return String(cause)
+}
