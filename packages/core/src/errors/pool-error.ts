@@ -49,13 +49,14 @@ export class PoolError extends Error {
   override readonly name = 'PoolError'
   readonly code: PoolErrorCode
   /** A snapshot of the pool when the error was raised (counts only, never credentials). */
-  readonly stats: PoolStats | undefined
+  declare readonly stats: PoolStats | undefined
   readonly poolName: string | undefined
 
   constructor(code: PoolErrorCode, message: string, options: PoolErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
-    this.stats = options.stats
+    // non-enumerable: a printed or logged error stays readable; the snapshot is still there to read
+    Object.defineProperty(this, 'stats', { value: options.stats, enumerable: false, writable: false })
     this.poolName = options.poolName
   }
 }

@@ -1,0 +1,92 @@
+import type { Clock, TimerHandle } from '../clock/clock.js'
+import type { DestroyReason } from '../stats/pool-stats.js'
+import type { PooledResource } from './pooled-resource.js'
+
+/** What the housekeeper needs from the pool. */
+export interface HousekeeperHost<T> {
+  /** The idle stack: index 0 is the resource idle longest. */
+  readonly idle: PooledResource<T>[]
+  /** Open resources (idle + used), not counting creates in flight. */
+  total(): number
+  /** The current `min`. */
+  min(): number
+  /** Take `idle[index]` out of the idle stack and destroy it. */
+  evict(index: number, reason: DestroyReason): void
+  /** Take `idle[index]` out of the idle stack and validate it in the background. */
+  keepalive(index: number): void
+  /** Look for leaks among borrowed resources. */
+  scanLeaks(now: number): void
+  /** Create whatever `min` needs. */
+  refill(): void
+}
+
+/** The lifetime limits the housekeeper enforces (resolved config values). */
+export interface HousekeepingPolicy {
+  intervalMs: number
+  idleTimeoutMs: number
+  keepaliveIntervalMs: number
+}
+
+/**
+ * One unref'd timer for the whole pool: retires idle resources past their
+ * lifetime or idle timeout (never below `min`), validates idle ones due a
+ * keepalive, scans for leaks and refills `min`. An idle process can exit
+ * while it is armed (serverless).
+ */
+export class Housekeeper<T> {
+  #timer: TimerHandle | undefined
+  #running = false
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly policy: HousekeepingPolicy,
+    private readonly host: HousekeeperHost<T>,
+  ) {}
+
+  start(): void {
+    if (this.#running) return
+    this.#running = true
+    this.#schedule()
+  }
+
+  stop(): void {
+    this.#running = false
+    if (this.#timer !== undefined) this.clock.clearTimeout(this.#timer)
+    this.#timer = undefined
+  }
+
+  /** One pass; also called directly by tests and after `resize`. */
+  run(): void {
+    const now = this.clock.now()
+    const { idleTimeoutMs, keepaliveIntervalMs } = this.policy
+    const host = this.host
+    const idle = host.idle
+    for (let i = 0; i < idle.length; ) {
+      const record = idle[i]!
+      if (now >= record.retireAt) {
+        host.evict(i, 'max-lifetime')
+      } else if (idleTimeoutMs > 0 && now - record.lastUsedAt >= idleTimeoutMs && host.total() > host.min()) {
+        host.evict(i, 'idle-timeout')
+      } else if (keepaliveIntervalMs > 0 && now - record.lastAliveAt >= keepaliveIntervalMs) {
+        host.keepalive(i)
+      } else {
+        i++
+      }
+    }
+    host.scanLeaks(now)
+    host.refill()
+  }
+
+  #schedule(): void {
+    this.#timer = this.clock.setTimeout(
+      () => {
+        this.#timer = undefined
+        if (!this.#running) return
+        this.run()
+        if (this.#running) this.#schedule()
+      },
+      this.policy.intervalMs,
+      true,
+    )
+  }
+}

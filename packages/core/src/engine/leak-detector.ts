@@ -1,0 +1,87 @@
+import type { LeakReport } from '../events/pool-events.js'
+import { BORROWED, type PooledResource } from './pooled-resource.js'
+
+/** Marks where a resource was acquired; its stack is formatted only if a leak is reported. */
+class AcquireSite extends Error {
+  override name = 'AcquireSite'
+}
+
+/** Format a captured acquire site as "at …" lines (without the error's own first line). */
+export function formatSite(site: Error | undefined): string | undefined {
+  const stack = site?.stack
+  if (stack === undefined) return undefined
+  const newline = stack.indexOf('\n')
+  return newline === -1 ? stack : stack.slice(newline + 1)
+}
+
+/**
+ * Finds borrowed resources held past `leakDetectionThresholdMs`. It owns no
+ * timer: the housekeeper calls `scan`, so detection costs nothing per acquire
+ * beyond the optional stack capture.
+ */
+export class LeakDetector<T> {
+  readonly enabled: boolean
+  readonly #captureStack: boolean
+
+  constructor(
+    readonly thresholdMs: number,
+    readonly reclaimAfterMs: number,
+    captureStack: boolean,
+  ) {
+    this.enabled = thresholdMs > 0 || reclaimAfterMs > 0
+    this.#captureStack = this.enabled && captureStack
+  }
+
+  /** Capture the acquire site (call from `acquire`, skipping frames from `boundary` inward). */
+  // biome-ignore lint/complexity/noBannedTypes: captureStackTrace takes any function as its boundary
+  captureSite(boundary: Function): Error | undefined {
+    if (!this.#captureStack) return undefined
+    const site = new AcquireSite('acquired here')
+    Error.captureStackTrace(site, boundary)
+    return site
+  }
+
+  /**
+   * Check every borrowed resource. `onLeak` is called once per loan when it
+   * crosses the threshold; `onReclaim` when it crosses the reclaim threshold.
+   */
+  scan(
+    records: Iterable<PooledResource<T>>,
+    now: number,
+    onLeak: (record: PooledResource<T>, heldMs: number) => void,
+    onReclaim: (record: PooledResource<T>, heldMs: number) => void,
+  ): void {
+    if (!this.enabled) return
+    const reclaimable: [PooledResource<T>, number][] = []
+    for (const record of records) {
+      if (record.state !== BORROWED) continue
+      const held = now - record.borrowedAt
+      if (this.thresholdMs > 0 && !record.leakReported && held >= this.thresholdMs) {
+        record.leakReported = true
+        onLeak(record, held)
+      }
+      if (this.reclaimAfterMs > 0 && held >= this.reclaimAfterMs) reclaimable.push([record, held])
+    }
+    // reclaim after the loop: destroying mutates the collection being iterated
+    for (const [record, held] of reclaimable) onReclaim(record, held)
+  }
+
+  /** Current suspects: borrowed resources held at least the threshold. */
+  suspects(records: Iterable<PooledResource<T>>, now: number): LeakReport<T>[] {
+    const threshold = this.thresholdMs > 0 ? this.thresholdMs : this.reclaimAfterMs
+    if (!this.enabled) return []
+    const found: LeakReport<T>[] = []
+    for (const record of records) {
+      if (record.state !== BORROWED) continue
+      const heldMs = now - record.borrowedAt
+      if (heldMs >= threshold) {
+        found.push({ id: record.loanId, resource: record.resource, heldMs, stack: formatSite(record.site) })
+      }
+    }
+    return found
+  }
+
+  report(record: PooledResource<T>, heldMs: number): LeakReport<T> {
+    return { id: record.loanId, resource: record.resource, heldMs, stack: formatSite(record.site) }
+  }
+}

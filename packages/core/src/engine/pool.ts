@@ -1,0 +1,957 @@
+import type { Clock, TimerHandle } from '../clock/clock.js'
+import { systemClock } from '../clock/system-clock.js'
+import { parsePoolConfig } from '../config/parse-pool-config.js'
+import type { PoolConfig, PoolConfigInput } from '../config/schema.js'
+import type { ResourceDriver } from '../driver/resource-driver.js'
+import { describeCause, PoolError, type PoolErrorCode } from '../errors/pool-error.js'
+import { EventHub } from '../events/event-hub.js'
+import type { AcquirePriority, LeakReport, PoolEventName, PoolListener } from '../events/pool-events.js'
+import { evaluateHealth, type PoolHealth } from '../health/pool-health.js'
+import type { DestroyReason, PoolState, PoolStats } from '../stats/pool-stats.js'
+import { StatsRecorder } from '../stats/stats-recorder.js'
+import { Creator } from './creator.js'
+import { DeadlineQueue } from './deadline-queue.js'
+import { Housekeeper } from './housekeeper.js'
+import { LeakDetector } from './leak-detector.js'
+import { BORROWED, BUSY, DESTROYED, IDLE, PooledResource } from './pooled-resource.js'
+import { runBounded, validateResource } from './validator.js'
+import { PRIORITY_INDEX, PRIORITY_NAMES, Waiter } from './waiter.js'
+import { WaiterQueue } from './waiter-queue.js'
+
+/** Per-call options of {@link Pool.acquire} and {@link Pool.use}. */
+export interface AcquireOptions {
+  /** Cancel the wait; the acquire rejects with `POOL_ACQUIRE_ABORTED`. */
+  signal?: AbortSignal
+  /** Queue priority (default `normal`): high before normal before low, FIFO within each. */
+  priority?: AcquirePriority
+  /** Override `acquireTimeoutMs` for this call (0 = wait without a timeout). */
+  timeoutMs?: number
+}
+
+/** Options of {@link Pool.close}. */
+export interface CloseOptions {
+  /** How long to wait for borrowed resources before destroying them (default `closeGraceMs`). */
+  graceMs?: number
+}
+
+/** Where the pool writes its few log lines (leaks, create failure streaks, background errors). */
+export interface PoolLogger {
+  warn(message: string): void
+  info?(message: string): void
+}
+
+/** Things a pool needs that are not configuration: time, randomness, logging. */
+export interface PoolRuntime {
+  /** Source of time; `FakeClock` from `@pools/core/testing` in tests. */
+  clock?: Clock
+  /** Source of randomness for jitter (default `Math.random`). */
+  random?: () => number
+  /** Where leak reports and warnings go (default: `console.warn`); `false` for silence. */
+  logger?: PoolLogger | false
+}
+
+/** Marks a loan that ended without the borrower (reclaimed as a leak, or forced at close). */
+interface EndedLoan {
+  id: number
+  reason: 'leak-reclaimed' | 'close-forced'
+  borrowedAt: number
+}
+
+interface ReadyWaiter {
+  target: number
+  resolve: () => void
+  reject: (error: unknown) => void
+}
+
+const ENDED_LOANS_LIMIT = 1024
+
+const consoleLogger: PoolLogger = {
+  warn: (message) => console.warn(message),
+  info: (message) => console.info(message),
+}
+
+/**
+ * A pool of resources made by a {@link ResourceDriver}. Create one with
+ * {@link createPool}.
+ *
+ * The hot path (an idle resource, nobody waiting) allocates one resolved
+ * promise and touches no timer; waiting callers share a single timeout timer;
+ * housekeeping (idle timeout, lifetime, keepalive, leaks) runs on one unref'd
+ * timer.
+ */
+export class Pool<T> implements AsyncDisposable {
+  /** The resolved configuration. */
+  readonly config: PoolConfig
+  readonly #driver: ResourceDriver<T>
+  readonly #clock: Clock
+  readonly #random: () => number
+  readonly #logger: PoolLogger | undefined
+  readonly #hub = new EventHub<T>()
+  readonly #records = new Map<T, PooledResource<T>>()
+  readonly #idle: PooledResource<T>[] = []
+  readonly #waiters = new WaiterQueue<T>()
+  readonly #deadlines: DeadlineQueue<T>
+  readonly #stats: StatsRecorder
+  readonly #creator: Creator<T>
+  readonly #housekeeper: Housekeeper<T>
+  readonly #leaks: LeakDetector<T>
+  readonly #endedLoans = new Map<T, EndedLoan>()
+  readonly #validateOnBorrow: boolean
+  readonly #returnWork: boolean
+  readonly #sink = { abortWaiter: (waiter: Waiter<T>) => this.#abort(waiter) }
+  #state: PoolState = 'running'
+  #min: number
+  #max: number
+  #seq = 0
+  /** Resources being validated on their way to a waiter. */
+  #validatingForWaiters = 0
+  #pendingDestroys = 0
+  #readyWaiters: ReadyWaiter[] = []
+  #readyTarget = 0
+  #closePromise: Promise<void> | undefined
+  #closeResolve: (() => void) | undefined
+  #graceTimer: TimerHandle | undefined
+  #failureStreakLogged = false
+
+  constructor(driver: ResourceDriver<T>, config?: PoolConfigInput | PoolConfig, runtime: PoolRuntime = {}) {
+    if (driver === null || typeof driver !== 'object' || typeof driver.create !== 'function') {
+      throw new PoolError('POOL_CONFIG_INVALID', 'createPool(driver): the driver must be an object with a create() function.')
+    }
+    if (typeof driver.destroy !== 'function') {
+      throw new PoolError('POOL_CONFIG_INVALID', 'createPool(driver): the driver must have a destroy() function.')
+    }
+    this.config = parsePoolConfig(config as PoolConfigInput)
+    const c = this.config
+    this.#driver = driver
+    this.#clock = runtime.clock ?? systemClock
+    this.#random = runtime.random ?? Math.random
+    this.#logger = runtime.logger === false ? undefined : (runtime.logger ?? consoleLogger)
+    this.#min = c.min
+    this.#max = c.max
+    this.#validateOnBorrow = c.validateOnBorrow && typeof driver.validate === 'function'
+    this.#returnWork = typeof driver.reset === 'function' || (c.validateOnReturn && typeof driver.validate === 'function')
+    this.#stats = new StatsRecorder(c.health.windowMs)
+    this.#deadlines = new DeadlineQueue(this.#clock, (waiter, now) => this.#expire(waiter, now))
+    this.#leaks = new LeakDetector(c.leakDetectionThresholdMs, c.leakReclaimAfterMs, c.leakCaptureStack)
+    this.#creator = new Creator(driver, this.#clock, c.createTimeoutMs, c.retry, this.#random, c.name, {
+      created: (resource, createMs) => this.#onCreated(resource, createMs),
+      failed: (error, timedOut, attempt, retryInMs) => this.#onCreateFailed(error, timedOut, attempt, retryInMs),
+      abandoned: (resource) => this.#destroyOrphan(resource),
+      retry: () => this.#fill(),
+    })
+    this.#housekeeper = new Housekeeper(
+      this.#clock,
+      {
+        intervalMs: c.housekeepingIntervalMs,
+        idleTimeoutMs: c.idleTimeoutMs,
+        keepaliveIntervalMs: c.keepaliveIntervalMs,
+      },
+      {
+        idle: this.#idle,
+        total: () => this.#records.size,
+        min: () => this.#min,
+        evict: (index, reason) => {
+          const [record] = this.#idle.splice(index, 1)
+          if (record) this.#destroy(record, reason)
+        },
+        keepalive: (index) => {
+          const [record] = this.#idle.splice(index, 1)
+          if (record) void this.#keepalive(record)
+        },
+        scanLeaks: (now) =>
+          this.#leaks.scan(
+            this.#records.values(),
+            now,
+            (record, heldMs) => this.#reportLeak(record, heldMs),
+            (record, heldMs) => this.#reclaim(record, heldMs),
+          ),
+        refill: () => this.#fill(),
+      },
+    )
+    this.#housekeeper.start()
+    this.#fill()
+  }
+
+  // ── public API ──────────────────────────────────────────────────────────
+
+  /** The pool's name (from config). */
+  get name(): string {
+    return this.config.name
+  }
+  /** `running`, `suspended`, `closing` or `closed`. */
+  get state(): PoolState {
+    return this.#state
+  }
+  /** Current lower bound (changes with `resize`). */
+  get min(): number {
+    return this.#min
+  }
+  /** Current upper bound (changes with `resize`). */
+  get max(): number {
+    return this.#max
+  }
+  /** Open resources: idle + used. */
+  get total(): number {
+    return this.#records.size
+  }
+  /** Resources in the idle stack. */
+  get idle(): number {
+    return this.#idle.length
+  }
+  /** Resources not idle: borrowed, or being validated or reset. */
+  get used(): number {
+    return this.#records.size - this.#idle.length
+  }
+  /** Callers waiting in the queue. */
+  get pending(): number {
+    return this.#waiters.size
+  }
+  /** Creates in flight. */
+  get creating(): number {
+    return this.#creator.inFlight
+  }
+
+  /**
+   * Borrow a resource. Resolves with an idle one at once when there is one,
+   * otherwise queues (creating a resource if below `max`).
+   *
+   * @throws PoolError `POOL_ACQUIRE_TIMEOUT`, `POOL_QUEUE_FULL`, `POOL_ACQUIRE_ABORTED`, `POOL_CLOSED` (as rejections)
+   * @example
+   * ```ts
+   * const conn = await pool.acquire({ timeoutMs: 2_000, priority: 'high' })
+   * try { await conn.query('SELECT 1') } finally { pool.release(conn) }
+   * ```
+   */
+  acquire(options?: AcquireOptions): Promise<T> {
+    const state = this.#state
+    if (state === 'closing' || state === 'closed') return Promise.reject(this.#closedError('acquire()'))
+    const id = ++this.#seq
+    const site = this.#leaks.enabled ? this.#leaks.captureSite(this.acquire) : undefined
+    if (options !== undefined && options.signal?.aborted) {
+      this.#stats.counters.aborted++
+      return Promise.reject(this.#abortedError(options.signal, 0))
+    }
+    if (this.#waiters.size === 0 && state === 'running') {
+      const record = this.#idle.pop()
+      if (record !== undefined) {
+        const now = this.#clock.now()
+        if (!this.#validateOnBorrow || now - record.lastAliveAt < this.config.validationBypassMs) {
+          this.#lend(record, id, now, now, site)
+          return Promise.resolve(record.resource)
+        }
+        this.#idle.push(record)
+      }
+    }
+    return this.#enqueue(id, options, site)
+  }
+
+  /**
+   * Give a borrowed resource back. Synchronous; the resource is reset and/or
+   * validated in the background if the driver/config ask for it.
+   *
+   * @throws PoolError `POOL_INVALID_RELEASE` for a resource that is not currently borrowed from this pool (nothing changes).
+   */
+  release(resource: T): void {
+    const record = this.#records.get(resource)
+    if (record === undefined || record.state !== BORROWED) {
+      this.#invalidReturn(resource, record, 'release')
+      return
+    }
+    const now = this.#endLoan(record)
+    this.#return(record, now)
+  }
+
+  /**
+   * Give back a resource the caller knows is broken: it is destroyed, not reused,
+   * and its slot is freed for the next caller.
+   *
+   * @throws PoolError `POOL_INVALID_RELEASE` for a resource that is not currently borrowed from this pool.
+   */
+  destroy(resource: T): void {
+    const record = this.#records.get(resource)
+    if (record === undefined || record.state !== BORROWED) {
+      this.#invalidReturn(resource, record, 'destroy')
+      return
+    }
+    this.#endLoan(record)
+    this.#destroy(record, 'broken')
+    this.#fill()
+  }
+
+  /**
+   * Borrow a resource for the duration of `fn` and always give it back, also
+   * when `fn` throws. The primary API.
+   *
+   * @example
+   * ```ts
+   * const rows = await pool.use((client) => client.query('SELECT now()'))
+   * ```
+   */
+  async use<R>(fn: (resource: T) => R | PromiseLike<R>, options?: AcquireOptions): Promise<R> {
+    const resource = await this.acquire(options)
+    const loan = this.#records.get(resource)!.loanId
+    try {
+      return await fn(resource)
+    } finally {
+      const record = this.#records.get(resource)
+      if (record !== undefined && record.state === BORROWED && record.loanId === loan) this.release(resource)
+      else if (this.#endedLoans.get(resource)?.id === loan) this.#invalidReturn(resource, record, 'release')
+    }
+  }
+
+  /** Is `resource` currently borrowed from this pool? */
+  isBorrowed(resource: T): boolean {
+    return this.#records.get(resource)?.state === BORROWED
+  }
+
+  /**
+   * Resolves once `max(min, 1)` resources are open, proving the server is
+   * reachable. Rejects with `POOL_CREATE_FAILED`/`POOL_CREATE_TIMEOUT` at the
+   * first failed create (fail fast at start-up); the pool keeps retrying with
+   * backoff in the background.
+   */
+  ready(): Promise<void> {
+    if (this.#state === 'closing' || this.#state === 'closed') return Promise.reject(this.#closedError('ready()'))
+    const target = Math.max(this.#min, 1)
+    if (this.#records.size >= target) return Promise.resolve()
+    return new Promise<void>((resolve, reject) => {
+      this.#readyWaiters.push({ target, resolve, reject })
+      if (target > this.#readyTarget) this.#readyTarget = target
+      this.#fill()
+    })
+  }
+
+  /**
+   * Change `min` and/or `max` at runtime. Idle resources above the new `max`
+   * are closed now; borrowed ones above it are closed when released.
+   */
+  resize(size: { min?: number; max?: number }): void {
+    this.#assertOpen('resize()')
+    const min = size.min ?? this.#min
+    const max = size.max ?? this.#max
+    const problems: string[] = []
+    if (!Number.isInteger(min) || min < 0) problems.push(`min must be a whole number ≥ 0, got ${String(size.min)}`)
+    if (!Number.isInteger(max) || max < 1) problems.push(`max must be a whole number ≥ 1, got ${String(size.max)}`)
+    if (problems.length === 0 && min > max) problems.push(`min (${min}) must not exceed max (${max})`)
+    if (problems.length > 0) {
+      throw this.#error('POOL_CONFIG_INVALID', `resize() was given an invalid size: ${problems.join('; ')}.`)
+    }
+    this.#min = min
+    this.#max = max
+    while (this.#records.size > max && this.#idle.length > 0) this.#destroy(this.#idle.shift()!, 'resized')
+    if (this.#hub.has('resize')) this.#hub.emit('resize', { min, max })
+    this.#dispatch()
+  }
+
+  /** Stop handing out resources (acquires queue; their timeouts still run) until {@link resume}. */
+  suspend(): void {
+    this.#assertOpen('suspend()')
+    if (this.#state === 'suspended') return
+    this.#state = 'suspended'
+    if (this.#hub.has('suspend')) this.#hub.emit('suspend', {})
+  }
+
+  /** Serve queued and new acquires again after {@link suspend}. */
+  resume(): void {
+    this.#assertOpen('resume()')
+    if (this.#state !== 'suspended') return
+    this.#state = 'running'
+    if (this.#hub.has('resume')) this.#hub.emit('resume', {})
+    this.#dispatch()
+  }
+
+  /**
+   * Shut down: new and queued acquires fail with `POOL_CLOSED`, idle resources
+   * and in-flight creates are destroyed, borrowed ones are awaited for
+   * `graceMs` and then destroyed. Idempotent: every call returns the same promise.
+   */
+  close(options?: CloseOptions): Promise<void> {
+    if (this.#closePromise) return this.#closePromise
+    const graceMs = options?.graceMs ?? this.config.closeGraceMs
+    if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs < 0) {
+      return Promise.reject(this.#error('POOL_CONFIG_INVALID', `close() graceMs must be a number ≥ 0, got ${String(graceMs)}.`))
+    }
+    this.#state = 'closing'
+    this.#closePromise = new Promise<void>((resolve) => {
+      this.#closeResolve = resolve
+    })
+    if (this.#hub.has('close')) this.#hub.emit('close', { graceMs })
+    const closed = this.#closedError('acquire()')
+    this.#housekeeper.stop()
+    this.#deadlines.clear()
+    this.#creator.stop(closed)
+    for (const waiter of this.#waiters.drain()) {
+      this.#settle(waiter)
+      waiter.reject(closed)
+    }
+    const readyWaiters = this.#readyWaiters
+    this.#readyWaiters = []
+    for (const waiter of readyWaiters) waiter.reject(this.#closedError('ready()'))
+    while (this.#idle.length > 0) this.#destroy(this.#idle.pop()!, 'closed')
+    if (this.#records.size > 0) {
+      this.#graceTimer = this.#clock.setTimeout(() => {
+        this.#graceTimer = undefined
+        for (const record of [...this.#records.values()]) {
+          if (record.state === BORROWED) this.#rememberEndedLoan(record, 'close-forced')
+          this.#destroy(record, 'close-forced')
+        }
+      }, graceMs)
+    }
+    this.#checkClosed()
+    return this.#closePromise
+  }
+
+  /** `await using pool = createPool(...)` closes the pool at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
+  /** A snapshot of gauges, counters and latency percentiles. */
+  stats(): PoolStats {
+    let borrowed = 0
+    for (const record of this.#records.values()) if (record.state === BORROWED) borrowed++
+    return {
+      name: this.config.name,
+      state: this.#state,
+      min: this.#min,
+      max: this.#max,
+      total: this.#records.size,
+      idle: this.#idle.length,
+      used: this.#records.size - this.#idle.length,
+      borrowed,
+      pending: this.#waiters.size,
+      creating: this.#creator.inFlight,
+      leakSuspects: this.#leaks.suspects(this.#records.values(), this.#clock.now()).length,
+      counters: this.#stats.snapshotCounters(),
+      acquireWaitMs: this.#stats.acquireWait.summary(),
+      useTimeMs: this.#stats.useTime.summary(),
+      createTimeMs: this.#stats.createTime.summary(),
+    }
+  }
+
+  /** `healthy`, `degraded` or `unhealthy`, with the reasons, judged by `config.health`. */
+  health(): PoolHealth {
+    return evaluateHealth(this.stats(), this.#stats.window.recent(this.#clock.now()), this.config.health)
+  }
+
+  /** Borrowed resources currently held longer than the leak threshold, with their acquire sites. */
+  leaks(): LeakReport<T>[] {
+    return this.#leaks.suspects(this.#records.values(), this.#clock.now())
+  }
+
+  /** Listen to a pool event. A throwing listener never breaks the pool. */
+  on<K extends PoolEventName>(event: K, listener: PoolListener<T, K>): this {
+    this.#hub.on(event, listener)
+    return this
+  }
+
+  /** Remove a listener added with {@link on} or {@link once}. */
+  off<K extends PoolEventName>(event: K, listener: PoolListener<T, K>): this {
+    this.#hub.off(event, listener)
+    return this
+  }
+
+  /** Listen to the next occurrence of an event only. */
+  once<K extends PoolEventName>(event: K, listener: PoolListener<T, K>): this {
+    const wrapper: PoolListener<T, K> = (payload) => {
+      this.#hub.off(event, wrapper)
+      listener(payload)
+    }
+    this.#hub.on(event, wrapper)
+    return this
+  }
+
+  /** Run one housekeeping pass now (idle timeout, lifetime, keepalive, leaks, refill). */
+  runHousekeeping(): void {
+    if (this.#state === 'running' || this.#state === 'suspended') this.#housekeeper.run()
+  }
+
+  // ── lending ─────────────────────────────────────────────────────────────
+
+  #lend(record: PooledResource<T>, id: number, since: number, now: number, site: Error | undefined): void {
+    record.state = BORROWED
+    record.uses++
+    record.borrowedAt = now
+    record.loanId = id
+    record.site = site
+    record.leakReported = false
+    this.#stats.acquired(now - since, now)
+    if (this.#hub.listeners.acquire !== undefined) {
+      this.#hub.emit('acquire', { id, resource: record.resource, waitMs: now - since })
+    }
+  }
+
+  #enqueue(id: number, options: AcquireOptions | undefined, site: Error | undefined): Promise<T> {
+    if (this.#waiters.size >= this.config.maxWaiting) {
+      this.#stats.counters.queueFull++
+      return Promise.reject(
+        this.#error(
+          'POOL_QUEUE_FULL',
+          `${this.#waiters.size} callers are already waiting (maxWaiting ${this.config.maxWaiting}); this acquire was refused at once. ` +
+            'The pool is overloaded: raise max or maxWaiting, or shed load upstream.',
+        ),
+      )
+    }
+    let timeoutMs = this.config.acquireTimeoutMs
+    let priority = PRIORITY_INDEX.normal
+    let signal: AbortSignal | undefined
+    if (options !== undefined) {
+      if (options.timeoutMs !== undefined) {
+        const t = options.timeoutMs
+        if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) {
+          return Promise.reject(
+            this.#error('POOL_CONFIG_INVALID', `acquire() timeoutMs must be a number ≥ 0, got ${String(t)}.`),
+          )
+        }
+        timeoutMs = t
+      }
+      if (options.priority !== undefined) {
+        const p = PRIORITY_INDEX[options.priority]
+        if (p === undefined || !Object.hasOwn(PRIORITY_INDEX, options.priority)) {
+          return Promise.reject(
+            this.#error(
+              'POOL_CONFIG_INVALID',
+              `acquire() priority must be "high", "normal" or "low", got ${JSON.stringify(options.priority)}.`,
+            ),
+          )
+        }
+        priority = p
+      }
+      signal = options.signal
+    }
+    const now = this.#clock.now()
+    const waiter = new Waiter<T>(
+      id,
+      priority,
+      now,
+      timeoutMs > 0 ? now + timeoutMs : Number.POSITIVE_INFINITY,
+      signal,
+      site,
+      this.#sink,
+    )
+    this.#waiters.push(waiter)
+    if (timeoutMs > 0) this.#deadlines.add(waiter, timeoutMs === this.config.acquireTimeoutMs)
+    if (signal !== undefined) signal.addEventListener('abort', waiter, { once: true })
+    if (this.#hub.listeners.enqueue !== undefined) {
+      this.#hub.emit('enqueue', { id, priority: PRIORITY_NAMES[priority]!, pending: this.#waiters.size })
+    }
+    this.#dispatch()
+    return waiter.promise
+  }
+
+  #settle(waiter: Waiter<T>): void {
+    waiter.settled = true
+    if (waiter.signal !== undefined) waiter.signal.removeEventListener('abort', waiter)
+  }
+
+  #serve(waiter: Waiter<T>, record: PooledResource<T>, now: number): void {
+    this.#settle(waiter)
+    this.#lend(record, waiter.id, waiter.enqueuedAt, now, waiter.site)
+    this.#deadlines.trim(this.#waiters.size)
+    waiter.resolve(record.resource)
+  }
+
+  /** Pair idle resources with waiters, then create what demand and `min` still need. */
+  #dispatch(): void {
+    if (this.#state !== 'running') return
+    while (this.#waiters.size > 0) {
+      const record = this.#idle.pop()
+      if (record === undefined) break
+      const now = this.#clock.now()
+      if (this.#validateOnBorrow && now - record.lastAliveAt >= this.config.validationBypassMs) {
+        void this.#validateForWaiter(record)
+        continue
+      }
+      this.#serve(this.#waiters.shift()!, record, now)
+    }
+    this.#fill()
+  }
+
+  /** Start creates for unmet demand, `min` and `ready()`, within `max`. */
+  #fill(): void {
+    if (this.#state !== 'running') return
+    const creator = this.#creator
+    const open = this.#records.size + creator.inFlight
+    const demand = this.#waiters.size - this.#validatingForWaiters - creator.inFlight
+    const floor = Math.max(this.#min, this.#readyTarget) - open
+    let wanted = Math.min(Math.max(demand, floor), this.#max - open)
+    while (wanted-- > 0 && creator.start()) {
+      // started one create
+    }
+  }
+
+  /** A loaned resource is available again (after release, reset or validation). */
+  #makeAvailable(record: PooledResource<T>): void {
+    if (this.#state === 'closing' || this.#state === 'closed') {
+      this.#destroy(record, 'closed')
+      return
+    }
+    if (this.#waiters.size > 0 && this.#state === 'running') {
+      const now = this.#clock.now()
+      if (this.#validateOnBorrow && now - record.lastAliveAt >= this.config.validationBypassMs) {
+        void this.#validateForWaiter(record)
+        return
+      }
+      this.#serve(this.#waiters.shift()!, record, now)
+      return
+    }
+    record.state = IDLE
+    this.#idle.push(record)
+  }
+
+  async #validateForWaiter(record: PooledResource<T>): Promise<void> {
+    record.state = BUSY
+    this.#validatingForWaiters++
+    const outcome = await validateResource(this.#driver, record.resource, this.config.validationTimeoutMs, this.#clock)
+    this.#validatingForWaiters--
+    if (record.state !== BUSY) return
+    this.#afterValidation(record, outcome, 'borrow')
+  }
+
+  async #keepalive(record: PooledResource<T>): Promise<void> {
+    record.state = BUSY
+    const outcome = await validateResource(this.#driver, record.resource, this.config.validationTimeoutMs, this.#clock)
+    if (record.state !== BUSY) return
+    this.#afterValidation(record, outcome, 'idle')
+  }
+
+  #afterValidation(record: PooledResource<T>, outcome: true | Error, phase: 'borrow' | 'return' | 'idle'): void {
+    this.#stats.counters.validations++
+    if (outcome === true) {
+      record.lastAliveAt = this.#clock.now()
+      this.#makeAvailable(record)
+      return
+    }
+    this.#stats.counters.validationFailures++
+    if (this.#hub.has('validationFailed')) {
+      this.#hub.emit('validationFailed', { resource: record.resource, phase, error: outcome })
+    }
+    this.#destroy(record, 'validation-failed')
+    this.#dispatch()
+  }
+
+  // ── returning ───────────────────────────────────────────────────────────
+
+  /** Close the books on a loan; returns the time. */
+  #endLoan(record: PooledResource<T>): number {
+    record.state = BUSY
+    const now = this.#clock.now()
+    const heldMs = now - record.borrowedAt
+    this.#stats.released(heldMs)
+    if (this.#hub.listeners.release !== undefined) {
+      this.#hub.emit('release', { id: record.loanId, resource: record.resource, heldMs })
+    }
+    if (record.leakReported) this.#leakReturned(record.loanId, record.resource, heldMs, false)
+    record.site = undefined
+    record.lastUsedAt = now
+    record.lastAliveAt = now
+    return now
+  }
+
+  #return(record: PooledResource<T>, now: number): void {
+    let reason: DestroyReason | undefined
+    if (this.#state === 'closing' || this.#state === 'closed') reason = 'closed'
+    else if (now >= record.retireAt) reason = 'max-lifetime'
+    else if (this.config.maxUses > 0 && record.uses >= this.config.maxUses) reason = 'max-uses'
+    else if (this.#records.size > this.#max) reason = 'resized'
+    else if (this.#driver.isBroken !== undefined && this.#isBroken(record)) reason = 'broken'
+    if (reason !== undefined) {
+      this.#destroy(record, reason)
+      this.#fill()
+      return
+    }
+    if (this.#returnWork) {
+      void this.#resetAndCheck(record)
+      return
+    }
+    this.#makeAvailable(record)
+  }
+
+  #isBroken(record: PooledResource<T>): boolean {
+    try {
+      return this.#driver.isBroken!(record.resource) === true
+    } catch {
+      return true
+    }
+  }
+
+  async #resetAndCheck(record: PooledResource<T>): Promise<void> {
+    const driver = this.#driver
+    if (driver.reset !== undefined) {
+      const failure = await runBounded(
+        () => driver.reset!(record.resource),
+        this.config.validationTimeoutMs,
+        this.#clock,
+        'reset()',
+      )
+      if (record.state !== BUSY) return
+      if (failure !== undefined) {
+        this.#backgroundError(
+          this.#error('POOL_RESET_FAILED', `reset() failed, so the resource was destroyed instead of reused: ${failure.message}`, failure),
+          record.resource,
+        )
+        this.#destroy(record, 'reset-failed')
+        this.#dispatch()
+        return
+      }
+    }
+    if (this.config.validateOnReturn && driver.validate !== undefined) {
+      const outcome = await validateResource(driver, record.resource, this.config.validationTimeoutMs, this.#clock)
+      if (record.state !== BUSY) return
+      this.#afterValidation(record, outcome, 'return')
+      return
+    }
+    this.#makeAvailable(record)
+  }
+
+  #invalidReturn(resource: T, record: PooledResource<T> | undefined, what: 'release' | 'destroy'): void {
+    const ended = this.#endedLoans.get(resource)
+    if (ended !== undefined && record === undefined) {
+      // The loan was already ended for the borrower (leak reclaim or forced close): accept quietly.
+      this.#endedLoans.delete(resource)
+      if (ended.reason === 'leak-reclaimed') {
+        this.#leakReturned(ended.id, resource, this.#clock.now() - ended.borrowedAt, true)
+      }
+      return
+    }
+    const detail =
+      record === undefined
+        ? 'a resource this pool does not own (it was already destroyed, or belongs to another pool)'
+        : 'a resource that is not borrowed (was it released twice?)'
+    throw this.#error('POOL_INVALID_RELEASE', `${what}() was given ${detail}. Nothing was changed.`)
+  }
+
+  #rememberEndedLoan(record: PooledResource<T>, reason: EndedLoan['reason']): void {
+    if (this.#endedLoans.size >= ENDED_LOANS_LIMIT) {
+      const oldest = this.#endedLoans.keys().next()
+      if (!oldest.done) this.#endedLoans.delete(oldest.value)
+    }
+    this.#endedLoans.set(record.resource, { id: record.loanId, reason, borrowedAt: record.borrowedAt })
+  }
+
+  // ── creating and destroying ─────────────────────────────────────────────
+
+  #onCreated(resource: T, createMs: number): void {
+    if (this.#state === 'closing' || this.#state === 'closed') {
+      this.#destroyOrphan(resource)
+      this.#checkClosed()
+      return
+    }
+    if (this.#records.has(resource)) {
+      this.#creator.reject(
+        this.#error('POOL_CREATE_FAILED', "the driver's create() returned a resource that is already in the pool."),
+      )
+      return
+    }
+    const now = this.#clock.now()
+    const lifetime = this.config.maxLifetimeMs
+    const retireAt =
+      lifetime > 0 ? now + lifetime - this.#random() * this.config.maxLifetimeJitterMs : Number.POSITIVE_INFINITY
+    const record = new PooledResource(resource, now, retireAt)
+    record.state = BUSY
+    this.#records.set(resource, record)
+    this.#stats.created(createMs, now)
+    if (this.#failureStreakLogged) {
+      this.#failureStreakLogged = false
+      this.#logger?.info?.(`[pools:${this.config.name}] creating resources works again`)
+    }
+    if (this.#hub.has('create')) this.#hub.emit('create', { resource, createMs })
+    this.#settleReady()
+    if (this.#records.size > this.#max) {
+      this.#destroy(record, 'resized')
+      return
+    }
+    this.#makeAvailable(record)
+    this.#dispatch()
+  }
+
+  #onCreateFailed(error: PoolError, timedOut: boolean, attempt: number, retryInMs: number): void {
+    if (this.#state === 'closing' || this.#state === 'closed') {
+      this.#checkClosed()
+      return
+    }
+    this.#stats.createFailed(timedOut, this.#clock.now())
+    if (!this.#failureStreakLogged) {
+      this.#failureStreakLogged = true
+      this.#logger?.warn(`[pools:${this.config.name}] ${error.message} Retrying with backoff.`)
+    }
+    if (this.#hub.has('createError')) {
+      this.#hub.emit('createError', { error, attempt, retryInMs: this.#creator.backingOff ? retryInMs : undefined })
+    }
+    const readyWaiters = this.#readyWaiters
+    if (readyWaiters.length > 0) {
+      this.#readyWaiters = []
+      this.#readyTarget = 0
+      for (const waiter of readyWaiters) waiter.reject(error)
+    }
+  }
+
+  #settleReady(): void {
+    if (this.#readyWaiters.length === 0) return
+    const size = this.#records.size
+    const still: ReadyWaiter[] = []
+    for (const waiter of this.#readyWaiters) {
+      if (size >= waiter.target) waiter.resolve()
+      else still.push(waiter)
+    }
+    this.#readyWaiters = still
+    if (still.length === 0) this.#readyTarget = 0
+  }
+
+  #destroy(record: PooledResource<T>, reason: DestroyReason): void {
+    if (record.state === DESTROYED) return
+    record.state = DESTROYED
+    record.site = undefined
+    this.#records.delete(record.resource)
+    this.#stats.destroyed(reason)
+    if (this.#hub.has('destroy')) this.#hub.emit('destroy', { resource: record.resource, reason })
+    this.#destroyOrphan(record.resource)
+  }
+
+  /** Run the driver's destroy on a resource that is no longer (or never was) in the pool. */
+  #destroyOrphan(resource: T): void {
+    this.#pendingDestroys++
+    const driver = this.#driver
+    void runBounded(() => driver.destroy(resource), this.config.destroyTimeoutMs, this.#clock, 'destroy()').then(
+      (failure) => {
+        this.#pendingDestroys--
+        if (failure !== undefined) {
+          this.#stats.counters.destroyErrors++
+          this.#backgroundError(
+            this.#error('POOL_DESTROY_FAILED', `destroy() failed: ${failure.message}`, failure),
+            resource,
+          )
+        }
+        this.#checkClosed()
+      },
+    )
+  }
+
+  // ── timeouts, aborts, leaks ─────────────────────────────────────────────
+
+  #expire(waiter: Waiter<T>, now: number): void {
+    if (waiter.settled) return
+    this.#waiters.remove(waiter)
+    this.#settle(waiter)
+    this.#stats.timedOut(now)
+    const waitMs = now - waiter.enqueuedAt
+    const creator = this.#creator
+    const createCause = creator.lastErrorAt >= waiter.enqueuedAt ? creator.lastError : undefined
+    const stats = this.stats()
+    const error = new PoolError(
+      'POOL_ACQUIRE_TIMEOUT',
+      `Pool "${this.config.name}": waited ${Math.round(waitMs)} ms for a resource (acquire timeout); ` +
+        `${stats.used} of ${stats.max} in use, ${stats.pending} waiting` +
+        (createCause ? `; the last attempt to create one failed: ${describeCause(createCause.cause ?? createCause)}` : '') +
+        '. Raise max or acquireTimeoutMs, hold resources for less time, or look for leaks (leakDetectionThresholdMs).',
+      { cause: createCause, stats, poolName: this.config.name },
+    )
+    if (this.#hub.has('timeout')) this.#hub.emit('timeout', { id: waiter.id, waitMs, error })
+    waiter.reject(error)
+    this.#fill()
+  }
+
+  #abort(waiter: Waiter<T>): void {
+    if (waiter.settled) return
+    this.#waiters.remove(waiter)
+    this.#settle(waiter)
+    this.#stats.counters.aborted++
+    const waitMs = this.#clock.now() - waiter.enqueuedAt
+    if (this.#hub.has('abort')) this.#hub.emit('abort', { id: waiter.id, waitMs })
+    waiter.reject(this.#abortedError(waiter.signal!, waitMs))
+  }
+
+  #reportLeak(record: PooledResource<T>, heldMs: number): void {
+    this.#stats.counters.leaks++
+    const report = this.#leaks.report(record, heldMs)
+    this.#logger?.warn(
+      `[pools:${this.config.name}] possible leak: acquire #${report.id} has held a resource for ${Math.round(heldMs)} ms ` +
+        `(leakDetectionThresholdMs ${this.config.leakDetectionThresholdMs})` +
+        (report.stack ? `; acquired at:\n${report.stack}` : '; set leakCaptureStack: true to see where it was acquired'),
+    )
+    if (this.#hub.has('leak')) this.#hub.emit('leak', report)
+  }
+
+  #reclaim(record: PooledResource<T>, heldMs: number): void {
+    this.#stats.counters.leaksReclaimed++
+    this.#logger?.warn(
+      `[pools:${this.config.name}] reclaimed a leaked resource: acquire #${record.loanId} held it for ${Math.round(heldMs)} ms ` +
+        `(leakReclaimAfterMs ${this.config.leakReclaimAfterMs}); it was destroyed and its slot freed.`,
+    )
+    this.#rememberEndedLoan(record, 'leak-reclaimed')
+    this.#destroy(record, 'leak-reclaimed')
+    this.#dispatch()
+  }
+
+  #leakReturned(id: number, resource: T, heldMs: number, reclaimed: boolean): void {
+    this.#logger?.info?.(
+      `[pools:${this.config.name}] leak suspect #${id} returned after ${Math.round(heldMs)} ms${reclaimed ? ' (already reclaimed)' : ''}`,
+    )
+    if (this.#hub.has('leakReturned')) this.#hub.emit('leakReturned', { id, resource, heldMs, reclaimed })
+  }
+
+  // ── closing and errors ──────────────────────────────────────────────────
+
+  #checkClosed(): void {
+    if (this.#state !== 'closing') return
+    if (this.#records.size > 0 || this.#creator.inFlight > 0 || this.#pendingDestroys > 0) return
+    if (this.#graceTimer !== undefined) this.#clock.clearTimeout(this.#graceTimer)
+    this.#graceTimer = undefined
+    this.#state = 'closed'
+    if (this.#hub.has('closed')) this.#hub.emit('closed', {})
+    this.#closeResolve?.()
+  }
+
+  #assertOpen(what: string): void {
+    if (this.#state === 'closing' || this.#state === 'closed') throw this.#closedError(what)
+  }
+
+  #backgroundError(error: PoolError, resource: T | undefined): void {
+    if (this.#hub.has('error')) this.#hub.emit('error', { error, resource })
+    else this.#logger?.warn(`[pools:${this.config.name}] ${error.message}`)
+  }
+
+  #error(code: PoolErrorCode, message: string, cause?: unknown): PoolError {
+    return new PoolError(code, `Pool "${this.config.name}": ${message}`, {
+      cause,
+      stats: this.stats(),
+      poolName: this.config.name,
+    })
+  }
+
+  #closedError(what: string): PoolError {
+    return this.#error('POOL_CLOSED', `${what} was called on a pool that is ${this.#state}. Create a new pool, or stop using this one.`)
+  }
+
+  #abortedError(signal: AbortSignal, waitMs: number): PoolError {
+    return this.#error(
+      'POOL_ACQUIRE_ABORTED',
+      `acquire() was aborted by its AbortSignal after ${Math.round(waitMs)} ms.`,
+      signal.reason,
+    )
+  }
+}
+
+/**
+ * Create a pool of resources made by `driver`.
+ *
+ * @example
+ * ```ts
+ * import { createPool } from '@pools/core'
+ *
+ * const pool = createPool(
+ *   { create: async () => ({ id: Math.random() }), destroy: async () => {} },
+ *   { name: 'things', max: 10, acquireTimeoutMs: 2_000 },
+ * )
+ * await pool.ready()
+ * const answer = await pool.use(async (thing) => thing.id)
+ * await pool.close()
+ * ```
+ */
+export function createPool<T>(
+  driver: ResourceDriver<T>,
+  config?: PoolConfigInput | PoolConfig,
+  runtime?: PoolRuntime,
+): Pool<T> {
+  return new Pool(driver, config, runtime)
+}

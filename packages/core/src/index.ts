@@ -1,0 +1,40 @@
+/**
+ * `@pools/core`: one pool engine for every Node.js data stack.
+ *
+ * @example
+ * ```ts
+ * import { createPool } from '@pools/core'
+ * const pool = createPool({ create: async () => ({}), destroy: () => {} }, { max: 4 })
+ * await pool.use(async (resource) => resource)
+ * await pool.close()
+ * ```
+ * @module
+ */
+export type { Clock, TimerHandle } from './clock/clock.js'
+export { systemClock } from './clock/system-clock.js'
+export { parsePoolConfig } from './config/parse-pool-config.js'
+export type { HealthConfig, PoolConfig, PoolConfigInput, RetryConfig } from './config/schema.js'
+export { healthSchema, poolConfigSchema, retrySchema } from './config/schema.js'
+export type { ResourceDriver } from './driver/resource-driver.js'
+export type { AcquireOptions, CloseOptions, PoolLogger, PoolRuntime } from './engine/pool.js'
+export { createPool, Pool } from './engine/pool.js'
+export type { PoolErrorCode, PoolErrorOptions } from './errors/pool-error.js'
+export { isPoolError, PoolError } from './errors/pool-error.js'
+export type {
+  AcquirePriority,
+  LeakReport,
+  PoolEventName,
+  PoolEvents,
+  PoolListener,
+} from './events/pool-events.js'
+export type { HealthCheckName, HealthReason, HealthStatus, PoolHealth } from './health/pool-health.js'
+export { evaluateHealth } from './health/pool-health.js'
+export type {
+  DestroyReason,
+  LatencySummary,
+  PoolCounters,
+  PoolState,
+  PoolStats,
+} from './stats/pool-stats.js'
+export { DESTROY_REASONS } from './stats/pool-stats.js'
+export * from './sizing/index.js'

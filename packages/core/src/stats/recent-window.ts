@@ -1,0 +1,74 @@
+import { Histogram } from './histogram.js'
+
+const SLICES = 6
+
+class Slice {
+  start = Number.NEGATIVE_INFINITY
+  timeouts = 0
+  creates = 0
+  createErrors = 0
+  readonly acquireWait = new Histogram()
+
+  clear(start: number): void {
+    this.start = start
+    this.timeouts = 0
+    this.creates = 0
+    this.createErrors = 0
+    this.acquireWait.reset()
+  }
+}
+
+/** What happened in the last `windowMs`, for health checks. */
+export interface RecentActivity {
+  windowMs: number
+  timeouts: number
+  creates: number
+  createErrors: number
+  acquireWait: Histogram
+}
+
+/**
+ * A sliding window of recent activity in fixed memory: six slices that are
+ * recycled as time moves on. Rotation happens lazily on record, so there is
+ * no timer of its own.
+ */
+export class RecentWindow {
+  readonly #sliceMs: number
+  readonly #windowMs: number
+  readonly #slices: Slice[] = Array.from({ length: SLICES }, () => new Slice())
+  #current: Slice
+  #currentEnd = Number.NEGATIVE_INFINITY
+
+  constructor(windowMs: number) {
+    this.#windowMs = windowMs
+    this.#sliceMs = Math.max(1, windowMs / SLICES)
+    this.#current = this.#slices[0]!
+  }
+
+  /** The slice for `now`, rotating if needed. */
+  at(now: number): Slice {
+    if (now < this.#currentEnd) return this.#current
+    const start = Math.floor(now / this.#sliceMs) * this.#sliceMs
+    const slice = this.#slices[Math.floor(start / this.#sliceMs) % SLICES]!
+    if (slice.start !== start) slice.clear(start)
+    this.#current = slice
+    this.#currentEnd = start + this.#sliceMs
+    return slice
+  }
+
+  recent(now: number): RecentActivity {
+    const acquireWait = new Histogram()
+    let timeouts = 0
+    let creates = 0
+    let createErrors = 0
+    const from = now - this.#windowMs
+    for (const slice of this.#slices) {
+      if (slice.start + this.#sliceMs <= from || slice.start > now) continue
+      timeouts += slice.timeouts
+      creates += slice.creates
+      createErrors += slice.createErrors
+      acquireWait.merge(slice.acquireWait)
+    }
+    return { windowMs: this.#windowMs, timeouts, creates, createErrors, acquireWait }
+  }
+}
