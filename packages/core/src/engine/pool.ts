@@ -232,7 +232,7 @@ export class Pool<T> implements AsyncDisposable {
       return Promise.reject(this.#abortedError(options.signal, 0))
     }
     if (this.#waiters.size === 0 && state === 'running') {
-      const record = this.#idle.pop()
+      const record = this.#popIdle()
       if (record !== undefined) {
         const now = this.#clock.now()
         if (!this.#validateOnBorrow || now - record.lastAliveAt < this.config.validationBypassMs) {
@@ -297,6 +297,26 @@ export class Pool<T> implements AsyncDisposable {
       if (record !== undefined && record.state === BORROWED && record.loanId === loan) this.release(resource)
       else if (this.#endedLoans.get(resource)?.id === loan) this.#invalidReturn(resource, record, 'release')
     }
+  }
+
+  /**
+   * Mark a resource as broken from the outside, e.g. when an idle database
+   * connection reports an error (the server terminated it). An idle one is
+   * destroyed now and its slot refilled as needed; a borrowed one is destroyed
+   * when released instead of being reused. Returns false if the pool does not
+   * hold `resource` (already destroyed, or foreign): there is nothing to do.
+   */
+  invalidate(resource: T): boolean {
+    const record = this.#records.get(resource)
+    if (record === undefined || record.state === DESTROYED) return false
+    record.broken = true
+    if (record.state === IDLE) {
+      const index = this.#idle.indexOf(record)
+      if (index !== -1) this.#idle.splice(index, 1)
+      this.#destroy(record, 'broken')
+      this.#fill()
+    }
+    return true
   }
 
   /** Is `resource` currently borrowed from this pool? */
@@ -555,7 +575,7 @@ export class Pool<T> implements AsyncDisposable {
   #dispatch(): void {
     if (this.#state !== 'running') return
     while (this.#waiters.size > 0) {
-      const record = this.#idle.pop()
+      const record = this.#popIdle()
       if (record === undefined) break
       const now = this.#clock.now()
       if (this.#validateOnBorrow && now - record.lastAliveAt >= this.config.validationBypassMs) {
@@ -584,6 +604,11 @@ export class Pool<T> implements AsyncDisposable {
   #makeAvailable(record: PooledResource<T>): void {
     if (this.#state === 'closing' || this.#state === 'closed') {
       this.#destroy(record, 'closed')
+      return
+    }
+    if (record.broken) {
+      this.#destroy(record, 'broken')
+      this.#fill()
       return
     }
     if (this.#waiters.size > 0 && this.#state === 'running') {
@@ -654,7 +679,7 @@ export class Pool<T> implements AsyncDisposable {
     else if (now >= record.retireAt) reason = 'max-lifetime'
     else if (this.config.maxUses > 0 && record.uses >= this.config.maxUses) reason = 'max-uses'
     else if (this.#records.size > this.#max) reason = 'resized'
-    else if (this.#driver.isBroken !== undefined && this.#isBroken(record)) reason = 'broken'
+    else if (record.broken || (this.#driver.isBroken !== undefined && this.#isBroken(record))) reason = 'broken'
     if (reason !== undefined) {
       this.#destroy(record, reason)
       this.#fill()
@@ -665,6 +690,18 @@ export class Pool<T> implements AsyncDisposable {
       return
     }
     this.#makeAvailable(record)
+  }
+
+  /** Pop the most recently used idle resource, destroying any found broken on the way. */
+  #popIdle(): PooledResource<T> | undefined {
+    const checkDriver = this.#driver.isBroken !== undefined
+    for (;;) {
+      const record = this.#idle.pop()
+      if (record === undefined) return undefined
+      if (!record.broken && !(checkDriver && this.#isBroken(record))) return record
+      this.#destroy(record, 'broken')
+      this.#fill()
+    }
   }
 
   #isBroken(record: PooledResource<T>): boolean {

@@ -18,6 +18,8 @@ export class PooledResource<T> {
   /** Acquire-site of the current loan, when leak detection captures stacks. */
   site: Error | undefined = undefined
   leakReported = false
+  /** Marked by `pool.invalidate()`: destroyed instead of reused at the next chance. */
+  broken = false
   /** Last release (or creation): drives the idle timeout. */
   lastUsedAt: number
   /** Last time it was known to work (release, creation, validation): drives the validation bypass window. */

@@ -22,8 +22,6 @@ export type PoolErrorCode =
   | 'POOL_INVALID_RELEASE'
   /** A configuration value is missing, of the wrong type, or out of range. */
   | 'POOL_CONFIG_INVALID'
-  /** A borrowed resource was reclaimed after being held past the leak reclaim threshold. */
-  | 'POOL_LEAK_RECLAIMED'
 
 /** Options for {@link PoolError}. */
 export interface PoolErrorOptions {
