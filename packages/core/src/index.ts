@@ -12,9 +12,7 @@
  */
 export type { Clock, TimerHandle } from './clock/clock.js'
 export { systemClock } from './clock/system-clock.js'
-export { parsePoolConfig } from './config/parse-pool-config.js'
-export type { HealthConfig, PoolConfig, PoolConfigInput, RetryConfig } from './config/schema.js'
-export { healthSchema, poolConfigSchema, retrySchema } from './config/schema.js'
+export * from './config/index.js'
 export type { ResourceDriver } from './driver/resource-driver.js'
 export type { AcquireOptions, CloseOptions, PoolLogger, PoolRuntime } from './engine/pool.js'
 export { createPool, Pool } from './engine/pool.js'

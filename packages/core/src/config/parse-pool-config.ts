@@ -9,6 +9,9 @@ const shapes: Record<string, readonly string[]> = {
   health: Object.keys(healthSchema.shape),
 }
 
+/** Configs this module resolved: passing one back in (adapters do) returns it unchanged. */
+const resolvedConfigs = new WeakSet<object>()
+
 function describeIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.map(String).join('.')
   if (issue.code === 'unrecognized_keys') {
@@ -46,14 +49,20 @@ function invalid(problems: string[], name: string | undefined): PoolError {
  * parsePoolConfig({ maxPoolSize: 5 }) // PoolError: unknown option "maxPoolSize" (did you mean "max"?)
  * ```
  */
-export function parsePoolConfig(input: PoolConfigInput | undefined = {}): PoolConfig {
-  const name =
-    typeof (input as { name?: unknown } | undefined)?.name === 'string' ? (input as { name: string }).name : undefined
+export function parsePoolConfig(input: PoolConfigInput | PoolConfig | undefined = {}): PoolConfig {
+  if (resolvedConfigs.has(input as object)) return input as PoolConfig
+  const rawName = (input as { name?: unknown } | undefined)?.name
+  const name = typeof rawName === 'string' && rawName.length > 0 ? rawName.slice(0, 120) : undefined
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw invalid(
       [`expected an object, got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`],
       name,
     )
+  }
+  // JSON config files carry "$schema" for editor completion; it is not an option.
+  if (typeof (input as { $schema?: unknown }).$schema === 'string') {
+    const { $schema: _schema, ...rest } = input as PoolConfigInput & { $schema: string }
+    input = rest
   }
   const result = poolConfigSchema.safeParse(input)
   if (!result.success) throw invalid(result.error.issues.map(describeIssue), name)
@@ -86,11 +95,13 @@ export function parsePoolConfig(input: PoolConfigInput | undefined = {}): PoolCo
   }
   if (problems.length > 0) throw invalid(problems, c.name)
 
-  return Object.freeze({
+  const resolved: PoolConfig = Object.freeze({
     ...c,
     maxWaiting: c.maxWaiting ?? Number.POSITIVE_INFINITY,
     maxLifetimeJitterMs: c.maxLifetimeMs > 0 ? jitter : 0,
     retry: Object.freeze({ ...c.retry }),
     health: Object.freeze({ ...c.health }),
   })
+  resolvedConfigs.add(resolved)
+  return resolved
 }

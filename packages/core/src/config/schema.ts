@@ -1,7 +1,9 @@
 import { z } from 'zod'
 
-const ms = (description: string) => z.number().int().min(0).describe(description)
-const positiveMs = (description: string) => z.number().int().min(1).describe(description)
+// Node timers overflow above 2^31 - 1 ms (and then fire after 1 ms), so no duration may exceed it.
+const MAX_TIMER_MS = 2_147_483_647
+const ms = (description: string) => z.number().int().min(0).max(MAX_TIMER_MS).describe(description)
+const positiveMs = (description: string) => z.number().int().min(1).max(MAX_TIMER_MS).describe(description)
 const ratio = (description: string) => z.number().min(0).max(1).describe(description)
 
 /** Backoff policy for failed creates. */
@@ -78,7 +80,7 @@ export const poolConfigSchema = z
       .optional()
       .describe('Most callers allowed to queue; the next fails fast with POOL_QUEUE_FULL. Unset = unbounded.'),
     acquireTimeoutMs: ms(
-      'How long acquire() waits for a resource before POOL_ACQUIRE_TIMEOUT (0 = do not wait).',
+      'How long acquire() waits for a resource before POOL_ACQUIRE_TIMEOUT (0 = wait without a timeout; maxWaiting: 0 never waits).',
     ).default(30_000),
     createTimeoutMs: positiveMs('How long one create may take before POOL_CREATE_TIMEOUT.').default(10_000),
     destroyTimeoutMs: positiveMs('How long one destroy may take before it is abandoned and reported.').default(5_000),
