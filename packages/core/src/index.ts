@@ -27,6 +27,7 @@ export type {
 } from './events/pool-events.js'
 export type { HealthCheckName, HealthReason, HealthStatus, PoolHealth } from './health/pool-health.js'
 export { evaluateHealth } from './health/pool-health.js'
+export * from './sizing/index.js'
 export type {
   DestroyReason,
   LatencySummary,
@@ -35,4 +36,3 @@ export type {
   PoolStats,
 } from './stats/pool-stats.js'
 export { DESTROY_REASONS } from './stats/pool-stats.js'
-export * from './sizing/index.js'

@@ -5,8 +5,8 @@ import { describeCause, PoolError } from '../errors/pool-error.js'
 
 /** What the creator reports back to the pool. */
 export interface CreatorHost<T> {
-  /** A create succeeded in time. */
-  created(resource: T, createMs: number): void
+  /** A create succeeded in time. Returns an error to refuse the resource (it then counts as a failed create). */
+  created(resource: T, createMs: number): PoolError | undefined
   /** A create failed or timed out. `retryInMs` is when `retry()` will be called. */
   failed(error: PoolError, timedOut: boolean, attempt: number, retryInMs: number): void
   /** A resource arrived after its create had already timed out or been aborted. */
@@ -19,17 +19,20 @@ export interface CreatorHost<T> {
  * Starts creates with a timeout and, after failures, holds further creates
  * back with exponential backoff and jitter. There is never a hot loop: while
  * backing off, `start()` is refused and only the retry timer starts new work,
- * even when `create` throws synchronously or returns junk.
+ * even when `create` throws synchronously or returns junk. While failing, one
+ * create probes at a time, and failures that land while already backing off
+ * (a burst of concurrent creates failing together) count as one step.
  */
 export class Creator<T> {
   /** Creates started and not yet settled (succeeded, failed or timed out). */
   inFlight = 0
-  /** Consecutive failures; reset by a success. */
+  /** Consecutive failed backoff steps; reset by a success. */
   failures = 0
   lastError: PoolError | undefined
   lastErrorAt = Number.NEGATIVE_INFINITY
   readonly #controllers = new Set<AbortController>()
   #retryTimer: TimerHandle | undefined
+  #retryAt = 0
   #stopped = false
 
   constructor(
@@ -47,9 +50,9 @@ export class Creator<T> {
     return this.#retryTimer !== undefined
   }
 
-  /** Start one create, unless backing off or stopped; returns whether it started. */
+  /** Start one create, unless stopped, backing off, or a probe is already in flight after failures; returns whether it started. */
   start(): boolean {
-    if (this.#stopped || this.#retryTimer !== undefined) return false
+    if (this.#stopped || this.#retryTimer !== undefined || (this.failures > 0 && this.inFlight > 0)) return false
     this.inFlight++
     const controller = new AbortController()
     this.#controllers.add(controller)
@@ -98,8 +101,14 @@ export class Creator<T> {
           )
           return
         }
+        // reset first: accepting it lets the pool start the creates it still needs at once
+        const failures = this.failures
         this.failures = 0
-        this.host.created(resource, this.clock.now() - startedAt)
+        const refused = this.host.created(resource, this.clock.now() - startedAt)
+        if (refused !== undefined) {
+          this.failures = failures
+          this.#fail(refused, false)
+        }
       },
       (cause: unknown) => {
         if (!settle()) return
@@ -117,11 +126,6 @@ export class Creator<T> {
     return true
   }
 
-  /** Report a created resource the pool refused (e.g. a duplicate) as a failure. */
-  reject(error: PoolError): void {
-    this.#fail(error, false)
-  }
-
   /** Abort every in-flight create and cancel the retry timer; no create starts again. */
   stop(reason: unknown): void {
     this.#stopped = true
@@ -131,18 +135,22 @@ export class Creator<T> {
   }
 
   #fail(error: PoolError, timedOut: boolean): void {
-    this.failures++
+    const now = this.clock.now()
     this.lastError = error
-    this.lastErrorAt = this.clock.now()
-    const { initialDelayMs, maxDelayMs, multiplier, jitterRatio } = this.retry
-    const base = Math.min(maxDelayMs, initialDelayMs * multiplier ** Math.min(this.failures - 1, 64))
-    const delay = Math.max(1, Math.round(base * (1 - jitterRatio * this.random())))
-    if (!this.#stopped && this.#retryTimer === undefined) {
-      this.#retryTimer = this.clock.setTimeout(() => {
-        this.#retryTimer = undefined
-        this.host.retry()
-      }, delay)
+    this.lastErrorAt = now
+    if (this.#retryTimer === undefined) {
+      this.failures++
+      const { initialDelayMs, maxDelayMs, multiplier, jitterRatio } = this.retry
+      const base = Math.min(maxDelayMs, initialDelayMs * multiplier ** Math.min(this.failures - 1, 64))
+      const delay = Math.max(1, Math.round(base * (1 - jitterRatio * this.random())))
+      this.#retryAt = now + delay
+      if (!this.#stopped) {
+        this.#retryTimer = this.clock.setTimeout(() => {
+          this.#retryTimer = undefined
+          this.host.retry()
+        }, delay)
+      }
     }
-    this.host.failed(error, timedOut, this.failures, delay)
+    this.host.failed(error, timedOut, this.failures, Math.max(0, this.#retryAt - now))
   }
 }

@@ -33,7 +33,10 @@ export class DeadlineQueue<T> {
     if (waiter.deadline < this.#armedAt) this.#arm(waiter.deadline)
   }
 
-  /** Drop served or cancelled entries from the front; compact when they pile up behind a live one. */
+  /**
+   * Drop served or cancelled entries from the front; compact when they pile up
+   * behind a live one; disarm the timer when no entry is left.
+   */
   trim(live: number): void {
     const ring = this.#ring
     while (this.#head < ring.length && ring[this.#head]!.settled) this.#head++
@@ -51,6 +54,12 @@ export class DeadlineQueue<T> {
     }
     const heap = this.#heap
     while (heap.length > 0 && heap[0]!.settled) this.#heapPop()
+    if (heap.length === 0 && this.#ring.length === 0 && this.#timer !== undefined) {
+      // nobody left to time out: a served caller's deadline must not keep the process alive
+      this.clock.clearTimeout(this.#timer)
+      this.#timer = undefined
+      this.#armedAt = Number.POSITIVE_INFINITY
+    }
   }
 
   /** Cancel the timer and forget every entry. */

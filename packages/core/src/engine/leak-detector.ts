@@ -68,8 +68,8 @@ export class LeakDetector<T> {
 
   /** Current suspects: borrowed resources held at least the threshold. */
   suspects(records: Iterable<PooledResource<T>>, now: number): LeakReport<T>[] {
-    const threshold = this.thresholdMs > 0 ? this.thresholdMs : this.reclaimAfterMs
     if (!this.enabled) return []
+    const threshold = this.#threshold()
     const found: LeakReport<T>[] = []
     for (const record of records) {
       if (record.state !== BORROWED) continue
@@ -79,6 +79,19 @@ export class LeakDetector<T> {
       }
     }
     return found
+  }
+
+  /** How many suspects there are, without formatting their stacks (for `stats()`, which every error snapshots). */
+  countSuspects(records: Iterable<PooledResource<T>>, now: number): number {
+    if (!this.enabled) return 0
+    const threshold = this.#threshold()
+    let count = 0
+    for (const record of records) if (record.state === BORROWED && now - record.borrowedAt >= threshold) count++
+    return count
+  }
+
+  #threshold(): number {
+    return this.thresholdMs > 0 ? this.thresholdMs : this.reclaimAfterMs
   }
 
   report(record: PooledResource<T>, heldMs: number): LeakReport<T> {

@@ -64,6 +64,8 @@ interface ReadyWaiter {
 }
 
 const ENDED_LOANS_LIMIT = 1024
+/** Longest delay a Node timer takes (≈ 24.8 days); a longer one fires after 1 ms. Same cap as the config's durations. */
+const MAX_TIMER_MS = 2_147_483_647
 
 const consoleLogger: PoolLogger = {
   warn: (message) => console.warn(message),
@@ -86,7 +88,9 @@ export class Pool<T> implements AsyncDisposable {
   readonly #clock: Clock
   readonly #random: () => number
   readonly #logger: PoolLogger | undefined
-  readonly #hub = new EventHub<T>()
+  readonly #hub = new EventHub<T>((error, event) =>
+    this.#logger?.warn(`[pools:${this.config.name}] a '${event}' listener threw: ${error.message}`),
+  )
   readonly #records = new Map<T, PooledResource<T>>()
   readonly #idle: PooledResource<T>[] = []
   readonly #waiters = new WaiterQueue<T>()
@@ -115,10 +119,21 @@ export class Pool<T> implements AsyncDisposable {
 
   constructor(driver: ResourceDriver<T>, config?: PoolConfigInput | PoolConfig, runtime: PoolRuntime = {}) {
     if (driver === null || typeof driver !== 'object' || typeof driver.create !== 'function') {
-      throw new PoolError('POOL_CONFIG_INVALID', 'createPool(driver): the driver must be an object with a create() function.')
+      throw new PoolError(
+        'POOL_CONFIG_INVALID',
+        'createPool(driver): the driver must be an object with a create() function.',
+      )
     }
     if (typeof driver.destroy !== 'function') {
       throw new PoolError('POOL_CONFIG_INVALID', 'createPool(driver): the driver must have a destroy() function.')
+    }
+    for (const hook of ['validate', 'reset', 'isBroken'] as const) {
+      if (driver[hook] !== undefined && typeof driver[hook] !== 'function') {
+        throw new PoolError(
+          'POOL_CONFIG_INVALID',
+          `createPool(driver): the driver's ${hook} must be a function when present, got ${typeof driver[hook]}.`,
+        )
+      }
     }
     this.config = parsePoolConfig(config as PoolConfigInput)
     const c = this.config
@@ -129,14 +144,15 @@ export class Pool<T> implements AsyncDisposable {
     this.#min = c.min
     this.#max = c.max
     this.#validateOnBorrow = c.validateOnBorrow && typeof driver.validate === 'function'
-    this.#returnWork = typeof driver.reset === 'function' || (c.validateOnReturn && typeof driver.validate === 'function')
+    this.#returnWork =
+      typeof driver.reset === 'function' || (c.validateOnReturn && typeof driver.validate === 'function')
     this.#stats = new StatsRecorder(c.health.windowMs)
     this.#deadlines = new DeadlineQueue(this.#clock, (waiter, now) => this.#expire(waiter, now))
     this.#leaks = new LeakDetector(c.leakDetectionThresholdMs, c.leakReclaimAfterMs, c.leakCaptureStack)
     this.#creator = new Creator(driver, this.#clock, c.createTimeoutMs, c.retry, this.#random, c.name, {
       created: (resource, createMs) => this.#onCreated(resource, createMs),
       failed: (error, timedOut, attempt, retryInMs) => this.#onCreateFailed(error, timedOut, attempt, retryInMs),
-      abandoned: (resource) => this.#destroyOrphan(resource),
+      abandoned: (resource) => this.#abandon(resource),
       retry: () => this.#fill(),
     })
     this.#housekeeper = new Housekeeper(
@@ -225,12 +241,16 @@ export class Pool<T> implements AsyncDisposable {
   acquire(options?: AcquireOptions): Promise<T> {
     const state = this.#state
     if (state === 'closing' || state === 'closed') return Promise.reject(this.#closedError('acquire()'))
+    if (options !== undefined) {
+      const invalid = this.#checkOptions(options)
+      if (invalid !== undefined) return Promise.reject(invalid)
+      if (options.signal?.aborted) {
+        this.#stats.counters.aborted++
+        return Promise.reject(this.#abortedError(options.signal, 0))
+      }
+    }
     const id = ++this.#seq
     const site = this.#leaks.enabled ? this.#leaks.captureSite(this.acquire) : undefined
-    if (options !== undefined && options.signal?.aborted) {
-      this.#stats.counters.aborted++
-      return Promise.reject(this.#abortedError(options.signal, 0))
-    }
     if (this.#waiters.size === 0 && state === 'running') {
       const record = this.#popIdle()
       if (record !== undefined) {
@@ -289,7 +309,7 @@ export class Pool<T> implements AsyncDisposable {
    */
   async use<R>(fn: (resource: T) => R | PromiseLike<R>, options?: AcquireOptions): Promise<R> {
     const resource = await this.acquire(options)
-    const loan = this.#records.get(resource)!.loanId
+    const loan = this.#records.get(resource)?.loanId
     try {
       return await fn(resource)
     } finally {
@@ -347,6 +367,12 @@ export class Pool<T> implements AsyncDisposable {
    */
   resize(size: { min?: number; max?: number }): void {
     this.#assertOpen('resize()')
+    if (size === null || typeof size !== 'object') {
+      throw this.#error(
+        'POOL_CONFIG_INVALID',
+        `resize() was given an invalid size: expected { min?, max? }, got ${String(size)}.`,
+      )
+    }
     const min = size.min ?? this.#min
     const max = size.max ?? this.#max
     const problems: string[] = []
@@ -388,15 +414,20 @@ export class Pool<T> implements AsyncDisposable {
   close(options?: CloseOptions): Promise<void> {
     if (this.#closePromise) return this.#closePromise
     const graceMs = options?.graceMs ?? this.config.closeGraceMs
-    if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs < 0) {
-      return Promise.reject(this.#error('POOL_CONFIG_INVALID', `close() graceMs must be a number ≥ 0, got ${String(graceMs)}.`))
+    if (typeof graceMs !== 'number' || !(graceMs >= 0 && graceMs <= MAX_TIMER_MS)) {
+      return Promise.reject(
+        this.#error(
+          'POOL_CONFIG_INVALID',
+          `close() graceMs must be a number from 0 to ${MAX_TIMER_MS}, got ${String(graceMs)}.`,
+        ),
+      )
     }
     this.#state = 'closing'
     this.#closePromise = new Promise<void>((resolve) => {
       this.#closeResolve = resolve
     })
     if (this.#hub.has('close')) this.#hub.emit('close', { graceMs })
-    const closed = this.#closedError('acquire()')
+    const closed = this.#closedWhileWaiting('acquire()')
     this.#housekeeper.stop()
     this.#deadlines.clear()
     this.#creator.stop(closed)
@@ -406,7 +437,7 @@ export class Pool<T> implements AsyncDisposable {
     }
     const readyWaiters = this.#readyWaiters
     this.#readyWaiters = []
-    for (const waiter of readyWaiters) waiter.reject(this.#closedError('ready()'))
+    for (const waiter of readyWaiters) waiter.reject(this.#closedWhileWaiting('ready()'))
     while (this.#idle.length > 0) this.#destroy(this.#idle.pop()!, 'closed')
     if (this.#records.size > 0) {
       this.#graceTimer = this.#clock.setTimeout(() => {
@@ -441,7 +472,7 @@ export class Pool<T> implements AsyncDisposable {
       borrowed,
       pending: this.#waiters.size,
       creating: this.#creator.inFlight,
-      leakSuspects: this.#leaks.suspects(this.#records.values(), this.#clock.now()).length,
+      leakSuspects: this.#leaks.countSuspects(this.#records.values(), this.#clock.now()),
       counters: this.#stats.snapshotCounters(),
       acquireWaitMs: this.#stats.acquireWait.summary(),
       useTimeMs: this.#stats.useTime.summary(),
@@ -473,11 +504,7 @@ export class Pool<T> implements AsyncDisposable {
 
   /** Listen to the next occurrence of an event only. */
   once<K extends PoolEventName>(event: K, listener: PoolListener<T, K>): this {
-    const wrapper: PoolListener<T, K> = (payload) => {
-      this.#hub.off(event, wrapper)
-      listener(payload)
-    }
-    this.#hub.on(event, wrapper)
+    this.#hub.once(event, listener)
     return this
   }
 
@@ -501,8 +528,36 @@ export class Pool<T> implements AsyncDisposable {
     }
   }
 
+  /** Bad per-call options, checked before anything else happens (also on the fast path). */
+  #checkOptions(options: AcquireOptions): PoolError | undefined {
+    if (options === null || typeof options !== 'object') {
+      return this.#error('POOL_CONFIG_INVALID', `acquire() options must be an object, got ${String(options)}.`)
+    }
+    const t = options.timeoutMs
+    if (t !== undefined && (typeof t !== 'number' || !(t >= 0 && t <= MAX_TIMER_MS))) {
+      return this.#error(
+        'POOL_CONFIG_INVALID',
+        `acquire() timeoutMs must be a number from 0 (no timeout) to ${MAX_TIMER_MS}, got ${String(t)}.`,
+      )
+    }
+    const signal = options.signal
+    if (signal !== undefined && (signal === null || typeof signal.addEventListener !== 'function')) {
+      return this.#error('POOL_CONFIG_INVALID', `acquire() signal must be an AbortSignal, got ${String(signal)}.`)
+    }
+    const p = options.priority
+    if (p !== undefined && !Object.hasOwn(PRIORITY_INDEX, p)) {
+      return this.#error(
+        'POOL_CONFIG_INVALID',
+        `acquire() priority must be "high", "normal" or "low", got ${JSON.stringify(p) ?? String(p)}.`,
+      )
+    }
+    return undefined
+  }
+
   #enqueue(id: number, options: AcquireOptions | undefined, site: Error | undefined): Promise<T> {
-    if (this.#waiters.size >= this.config.maxWaiting) {
+    // a caller that an idle resource will serve once it is checked is not waiting for capacity
+    const available = this.#state === 'running' ? this.#idle.length : 0
+    if (this.#waiters.size >= this.config.maxWaiting + available) {
       this.#stats.counters.queueFull++
       return Promise.reject(
         this.#error(
@@ -516,27 +571,9 @@ export class Pool<T> implements AsyncDisposable {
     let priority = PRIORITY_INDEX.normal
     let signal: AbortSignal | undefined
     if (options !== undefined) {
-      if (options.timeoutMs !== undefined) {
-        const t = options.timeoutMs
-        if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) {
-          return Promise.reject(
-            this.#error('POOL_CONFIG_INVALID', `acquire() timeoutMs must be a number ≥ 0, got ${String(t)}.`),
-          )
-        }
-        timeoutMs = t
-      }
-      if (options.priority !== undefined) {
-        const p = PRIORITY_INDEX[options.priority]
-        if (p === undefined || !Object.hasOwn(PRIORITY_INDEX, options.priority)) {
-          return Promise.reject(
-            this.#error(
-              'POOL_CONFIG_INVALID',
-              `acquire() priority must be "high", "normal" or "low", got ${JSON.stringify(options.priority)}.`,
-            ),
-          )
-        }
-        priority = p
-      }
+      // already checked by acquire()
+      if (options.timeoutMs !== undefined) timeoutMs = options.timeoutMs
+      if (options.priority !== undefined) priority = PRIORITY_INDEX[options.priority]
       signal = options.signal
     }
     const now = this.#clock.now()
@@ -574,7 +611,8 @@ export class Pool<T> implements AsyncDisposable {
   /** Pair idle resources with waiters, then create what demand and `min` still need. */
   #dispatch(): void {
     if (this.#state !== 'running') return
-    while (this.#waiters.size > 0) {
+    // at most one check in flight per waiter: a failed one makes room for the next idle resource
+    while (this.#waiters.size > this.#validatingForWaiters) {
       const record = this.#popIdle()
       if (record === undefined) break
       const now = this.#clock.now()
@@ -600,8 +638,11 @@ export class Pool<T> implements AsyncDisposable {
     }
   }
 
-  /** A loaned resource is available again (after release, reset or validation). */
-  #makeAvailable(record: PooledResource<T>): void {
+  /**
+   * A resource is available (created, released, reset or validated). `verified`:
+   * it was just created or validated, so a waiter gets it without another check.
+   */
+  #makeAvailable(record: PooledResource<T>, verified = false): void {
     if (this.#state === 'closing' || this.#state === 'closed') {
       this.#destroy(record, 'closed')
       return
@@ -613,12 +654,14 @@ export class Pool<T> implements AsyncDisposable {
     }
     if (this.#waiters.size > 0 && this.#state === 'running') {
       const now = this.#clock.now()
-      if (this.#validateOnBorrow && now - record.lastAliveAt >= this.config.validationBypassMs) {
+      if (verified || !this.#validateOnBorrow || now - record.lastAliveAt < this.config.validationBypassMs) {
+        this.#serve(this.#waiters.shift()!, record, now)
+        return
+      }
+      if (this.#waiters.size > this.#validatingForWaiters) {
         void this.#validateForWaiter(record)
         return
       }
-      this.#serve(this.#waiters.shift()!, record, now)
-      return
     }
     record.state = IDLE
     this.#idle.push(record)
@@ -644,7 +687,7 @@ export class Pool<T> implements AsyncDisposable {
     this.#stats.counters.validations++
     if (outcome === true) {
       record.lastAliveAt = this.#clock.now()
-      this.#makeAvailable(record)
+      this.#makeAvailable(record, true)
       return
     }
     this.#stats.counters.validationFailures++
@@ -724,7 +767,11 @@ export class Pool<T> implements AsyncDisposable {
       if (record.state !== BUSY) return
       if (failure !== undefined) {
         this.#backgroundError(
-          this.#error('POOL_RESET_FAILED', `reset() failed, so the resource was destroyed instead of reused: ${failure.message}`, failure),
+          this.#error(
+            'POOL_RESET_FAILED',
+            `reset() failed, so the resource was destroyed instead of reused: ${failure.message}`,
+            failure,
+          ),
           record.resource,
         )
         this.#destroy(record, 'reset-failed')
@@ -768,17 +815,15 @@ export class Pool<T> implements AsyncDisposable {
 
   // ── creating and destroying ─────────────────────────────────────────────
 
-  #onCreated(resource: T, createMs: number): void {
+  /** A create succeeded; returns an error to refuse the resource (counted as a failed create). */
+  #onCreated(resource: T, createMs: number): PoolError | undefined {
     if (this.#state === 'closing' || this.#state === 'closed') {
-      this.#destroyOrphan(resource)
+      this.#abandon(resource)
       this.#checkClosed()
-      return
+      return undefined
     }
     if (this.#records.has(resource)) {
-      this.#creator.reject(
-        this.#error('POOL_CREATE_FAILED', "the driver's create() returned a resource that is already in the pool."),
-      )
-      return
+      return this.#error('POOL_CREATE_FAILED', "the driver's create() returned a resource that is already in the pool.")
     }
     const now = this.#clock.now()
     const lifetime = this.config.maxLifetimeMs
@@ -796,10 +841,11 @@ export class Pool<T> implements AsyncDisposable {
     this.#settleReady()
     if (this.#records.size > this.#max) {
       this.#destroy(record, 'resized')
-      return
+      return undefined
     }
-    this.#makeAvailable(record)
+    this.#makeAvailable(record, true)
     this.#dispatch()
+    return undefined
   }
 
   #onCreateFailed(error: PoolError, timedOut: boolean, attempt: number, retryInMs: number): void {
@@ -845,6 +891,15 @@ export class Pool<T> implements AsyncDisposable {
     this.#destroyOrphan(record.resource)
   }
 
+  /** Destroy a resource that arrived after its create timed out or the pool closed; it was never in the pool. */
+  #abandon(resource: T): void {
+    // a driver that hands out the same object twice: never destroy the pooled one
+    if (this.#records.has(resource)) return
+    this.#stats.destroyed('create-abandoned')
+    if (this.#hub.has('destroy')) this.#hub.emit('destroy', { resource, reason: 'create-abandoned' })
+    this.#destroyOrphan(resource)
+  }
+
   /** Run the driver's destroy on a resource that is no longer (or never was) in the pool. */
   #destroyOrphan(resource: T): void {
     this.#pendingDestroys++
@@ -873,13 +928,16 @@ export class Pool<T> implements AsyncDisposable {
     this.#stats.timedOut(now)
     const waitMs = now - waiter.enqueuedAt
     const creator = this.#creator
-    const createCause = creator.lastErrorAt >= waiter.enqueuedAt ? creator.lastError : undefined
+    // the pool is failing to create (no success since the last failure): that is why nothing came
+    const createCause = creator.failures > 0 ? creator.lastError : undefined
     const stats = this.stats()
     const error = new PoolError(
       'POOL_ACQUIRE_TIMEOUT',
       `Pool "${this.config.name}": waited ${Math.round(waitMs)} ms for a resource (acquire timeout); ` +
         `${stats.used} of ${stats.max} in use, ${stats.pending} waiting` +
-        (createCause ? `; the last attempt to create one failed: ${describeCause(createCause.cause ?? createCause)}` : '') +
+        (createCause
+          ? `; the last attempt to create one failed: ${describeCause(createCause.cause ?? createCause)}`
+          : '') +
         '. Raise max or acquireTimeoutMs, hold resources for less time, or look for leaks (leakDetectionThresholdMs).',
       { cause: createCause, stats, poolName: this.config.name },
     )
@@ -892,6 +950,7 @@ export class Pool<T> implements AsyncDisposable {
     if (waiter.settled) return
     this.#waiters.remove(waiter)
     this.#settle(waiter)
+    this.#deadlines.trim(this.#waiters.size)
     this.#stats.counters.aborted++
     const waitMs = this.#clock.now() - waiter.enqueuedAt
     if (this.#hub.has('abort')) this.#hub.emit('abort', { id: waiter.id, waitMs })
@@ -904,7 +963,9 @@ export class Pool<T> implements AsyncDisposable {
     this.#logger?.warn(
       `[pools:${this.config.name}] possible leak: acquire #${report.id} has held a resource for ${Math.round(heldMs)} ms ` +
         `(leakDetectionThresholdMs ${this.config.leakDetectionThresholdMs})` +
-        (report.stack ? `; acquired at:\n${report.stack}` : '; set leakCaptureStack: true to see where it was acquired'),
+        (report.stack
+          ? `; acquired at:\n${report.stack}`
+          : '; set leakCaptureStack: true to see where it was acquired'),
     )
     if (this.#hub.has('leak')) this.#hub.emit('leak', report)
   }
@@ -957,7 +1018,17 @@ export class Pool<T> implements AsyncDisposable {
   }
 
   #closedError(what: string): PoolError {
-    return this.#error('POOL_CLOSED', `${what} was called on a pool that is ${this.#state}. Create a new pool, or stop using this one.`)
+    return this.#error(
+      'POOL_CLOSED',
+      `${what} was called on a pool that is ${this.#state}. Create a new pool, or stop using this one.`,
+    )
+  }
+
+  #closedWhileWaiting(what: string): PoolError {
+    return this.#error(
+      'POOL_CLOSED',
+      `the pool was closed while ${what} was waiting. Create a new pool, or stop using this one.`,
+    )
   }
 
   #abortedError(signal: AbortSignal, waitMs: number): PoolError {

@@ -2,16 +2,23 @@ import type { PoolEventName, PoolEvents, PoolListener } from './pool-events.js'
 
 type Listeners<T> = { [K in PoolEventName]?: PoolListener<T, K>[] }
 
+/** A `once` wrapper remembers the listener it wraps, so `off(listener)` finds it. */
+type OnceWrapper<T, K extends PoolEventName> = PoolListener<T, K> & { listener?: PoolListener<T, K> }
+
 /**
  * A small typed emitter. Emitting to an event with no listeners costs one
  * property read (`has`), so the pool checks before building a payload. A
- * throwing listener is reported as an `error` event and never reaches the pool;
- * an `error` event with no listener is dropped, never thrown (unlike Node's
- * EventEmitter, so a pool cannot crash the process).
+ * throwing listener is reported as an `error` event (or, with no `error`
+ * listener, to `unhandled`) and never reaches the pool; an `error` event with
+ * no listener is dropped, never thrown (unlike Node's EventEmitter, so a pool
+ * cannot crash the process).
  */
 export class EventHub<T> {
   /** Listener arrays by event; a key is present only while it has listeners. */
   readonly listeners: Listeners<T> = {}
+
+  /** `unhandled` receives a listener's throw when nobody listens to `error` (the pool logs it). */
+  constructor(private readonly unhandled?: (error: Error, event: PoolEventName) => void) {}
 
   on<K extends PoolEventName>(event: K, listener: PoolListener<T, K>): void {
     const list = this.listeners[event] as PoolListener<T, K>[] | undefined
@@ -19,10 +26,21 @@ export class EventHub<T> {
     ;(this.listeners as Record<string, unknown>)[event] = list ? [...list, listener] : [listener]
   }
 
+  /** Listen to the next occurrence only; `off(event, listener)` removes it before it fires. */
+  once<K extends PoolEventName>(event: K, listener: PoolListener<T, K>): void {
+    const wrapper: OnceWrapper<T, K> = (payload) => {
+      this.off(event, wrapper)
+      listener(payload)
+    }
+    wrapper.listener = listener
+    this.on(event, wrapper)
+  }
+
   off<K extends PoolEventName>(event: K, listener: PoolListener<T, K>): void {
-    const list = this.listeners[event] as PoolListener<T, K>[] | undefined
+    const list = this.listeners[event] as OnceWrapper<T, K>[] | undefined
     if (!list) return
-    const i = list.indexOf(listener)
+    let i = list.indexOf(listener)
+    if (i === -1) i = list.findIndex((l) => l.listener === listener)
     if (i === -1) return
     const next = list.slice(0, i).concat(list.slice(i + 1))
     if (next.length === 0) delete this.listeners[event]
@@ -39,10 +57,11 @@ export class EventHub<T> {
     for (const listener of list) {
       try {
         listener(payload)
-      } catch (error) {
-        if (event !== 'error' && this.listeners.error) {
-          this.emit('error', { error: error instanceof Error ? error : new Error(String(error)), resource: undefined })
-        }
+      } catch (thrown) {
+        if (event === 'error') continue
+        const error = thrown instanceof Error ? thrown : new Error(String(thrown))
+        if (this.listeners.error) this.emit('error', { error, resource: undefined })
+        else this.unhandled?.(error, event)
       }
     }
   }

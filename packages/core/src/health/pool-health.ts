@@ -103,7 +103,13 @@ export function evaluateHealth(stats: PoolStats, recent: RecentActivity, t: Heal
   }
 
   if (stats.leakSuspects >= t.degradedLeaks) {
-    add('leaks', 'degraded', stats.leakSuspects, t.degradedLeaks, `${stats.leakSuspects} borrowed resources look leaked`)
+    add(
+      'leaks',
+      'degraded',
+      stats.leakSuspects,
+      t.degradedLeaks,
+      `${stats.leakSuspects} borrowed resources look leaked`,
+    )
   }
 
   let status: HealthStatus = 'healthy'

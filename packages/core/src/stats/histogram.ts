@@ -14,7 +14,7 @@ function bucketOf(us: number): number {
 }
 
 /** Midpoint of a bucket, in microseconds. */
-function valueOf(bucket: number): number {
+function midpointOf(bucket: number): number {
   if (bucket < SUB) return bucket
   const group = bucket >>> SUB_BITS
   const width = 2 ** (group - 1)
@@ -42,6 +42,7 @@ export class Histogram {
     const us = ms > 0 ? (ms >= MAX_VALUE / 1000 ? MAX_VALUE : (ms * 1000) | 0) : 0
     this.counts[bucketOf(us)]! += 1
     this.count++
+    // biome-ignore lint/complexity/useMathMinMax: Math.max(NaN, 0) is NaN; a NaN sample must count as 0
     this.sumMs += ms > 0 ? ms : 0
     if (ms > this.maxMs) this.maxMs = ms
   }
@@ -65,10 +66,11 @@ export class Histogram {
   quantile(q: number): number {
     if (this.count === 0) return 0
     const rank = Math.max(1, Math.ceil(q * this.count))
+    if (rank >= this.count) return this.maxMs // the top rank is the exact maximum
     let seen = 0
     for (let i = 0; i < HISTOGRAM_BUCKETS; i++) {
       seen += this.counts[i]!
-      if (seen >= rank) return Math.min(valueOf(i) / 1000, this.maxMs)
+      if (seen >= rank) return Math.min(midpointOf(i) / 1000, this.maxMs)
     }
     return this.maxMs
   }

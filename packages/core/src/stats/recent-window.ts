@@ -30,7 +30,8 @@ export interface RecentActivity {
 /**
  * A sliding window of recent activity in fixed memory: six slices that are
  * recycled as time moves on. Rotation happens lazily on record, so there is
- * no timer of its own.
+ * no timer of its own. An event counts for between `windowMs` minus one slice
+ * and `windowMs`, never longer.
  */
 export class RecentWindow {
   readonly #sliceMs: number
@@ -48,8 +49,10 @@ export class RecentWindow {
   /** The slice for `now`, rotating if needed. */
   at(now: number): Slice {
     if (now < this.#currentEnd) return this.#current
-    const start = Math.floor(now / this.#sliceMs) * this.#sliceMs
-    const slice = this.#slices[Math.floor(start / this.#sliceMs) % SLICES]!
+    // index from `now` directly: dividing `start` again can land one slice off in floating point
+    const index = Math.floor(now / this.#sliceMs)
+    const start = index * this.#sliceMs
+    const slice = this.#slices[index % SLICES]!
     if (slice.start !== start) slice.clear(start)
     this.#current = slice
     this.#currentEnd = start + this.#sliceMs
@@ -63,7 +66,8 @@ export class RecentWindow {
     let createErrors = 0
     const from = now - this.#windowMs
     for (const slice of this.#slices) {
-      if (slice.start + this.#sliceMs <= from || slice.start > now) continue
+      // only slices that start inside the window: nothing older than windowMs is counted
+      if (slice.start < from || slice.start > now) continue
       timeouts += slice.timeouts
       creates += slice.creates
       createErrors += slice.createErrors

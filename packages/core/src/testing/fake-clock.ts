@@ -62,7 +62,10 @@ export class FakeClock implements Clock {
     for (;;) {
       let next: FakeTimer | undefined
       for (const timer of this.#timers.values()) {
-        if (timer.at <= until && (next === undefined || timer.at < next.at || (timer.at === next.at && timer.id < next.id))) {
+        if (
+          timer.at <= until &&
+          (next === undefined || timer.at < next.at || (timer.at === next.at && timer.id < next.id))
+        ) {
           next = timer
         }
       }
