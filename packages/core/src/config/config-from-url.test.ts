@@ -179,6 +179,19 @@ describe('configFromUrl: our own pool.* parameters', () => {
       'URL parameter "pool.allowExitOnIdle" must be true or false',
     )
   })
+
+  it('reads leakCaptureStack as a mode word or a boolean alias, and rejects anything else', () => {
+    expect(configFromUrl(`${base()}?pool.leakCaptureStack=after-first-leak`).config).toEqual({
+      leakCaptureStack: 'after-first-leak',
+    })
+    expect(configFromUrl(`${base()}?pool.leakCaptureStack=true`).config).toEqual({ leakCaptureStack: true })
+    expect(parsePoolConfig(configFromUrl(`${base()}?pool.leakCaptureStack=false`).config).leakCaptureStack).toBe(
+      'never',
+    )
+    expect(urlError(`${base()}?pool.leakCaptureStack=sometimes`).message).toContain(
+      'must be one of always, after-first-leak, never, true or false',
+    )
+  })
 })
 
 describe('configFromUrl: the returned URL', () => {

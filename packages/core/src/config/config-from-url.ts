@@ -55,7 +55,9 @@ const driverParams: ReadonlyMap<string, DriverParam> = new Map([
 
 /** Prefix of our own options in a URL: `pool.max=20`, `pool.retry.maxDelayMs=5000`. */
 const OWN_PREFIX = 'pool.'
-const booleanKeys = new Set(['validateOnBorrow', 'validateOnReturn', 'leakCaptureStack', 'allowExitOnIdle'])
+const booleanKeys = new Set(['validateOnBorrow', 'validateOnReturn', 'allowExitOnIdle'])
+/** Options whose value is one of a few words (or a boolean alias). */
+const wordKeys: Record<string, readonly string[]> = { leakCaptureStack: ['always', 'after-first-leak', 'never'] }
 const groups = { retry: retrySchema, health: healthSchema } as const
 type Group = keyof typeof groups
 
@@ -152,6 +154,14 @@ function readOwnValue(
   key: string,
 ): { path?: string; value?: unknown; problem?: string } {
   if (key === 'name') return { path, value: raw }
+  const words = wordKeys[key]
+  if (words !== undefined) {
+    if (words.includes(raw)) return { path, value: raw }
+    const value = parseBoolean(raw)
+    return value === undefined
+      ? { problem: `URL parameter ${show(name)} must be one of ${words.join(', ')}, true or false` }
+      : { path, value }
+  }
   if (booleanKeys.has(key)) {
     const value = parseBoolean(raw)
     return value === undefined ? { problem: `URL parameter ${show(name)} must be true or false` } : { path, value }

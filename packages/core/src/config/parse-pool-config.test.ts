@@ -40,7 +40,7 @@ describe('parsePoolConfig: defaults', () => {
       keepaliveIntervalMs: 0,
       leakDetectionThresholdMs: 0,
       leakReclaimAfterMs: 0,
-      leakCaptureStack: true,
+      leakCaptureStack: 'after-first-leak',
       housekeepingIntervalMs: 1_000,
       closeGraceMs: 10_000,
       allowExitOnIdle: false,

@@ -59,7 +59,7 @@ describe('presets', () => {
     expect(config.acquireTimeoutMs).toBeLessThanOrEqual(5_000)
     expect(config.createTimeoutMs).toBeLessThanOrEqual(5_000)
     expect(config.leakDetectionThresholdMs).toBeGreaterThan(0)
-    expect(config.leakCaptureStack).toBe(true)
+    expect(config.leakCaptureStack).toBe('always')
     expect(config.allowExitOnIdle).toBe(true)
     expect(config.retry.jitterRatio).toBe(0)
   })

@@ -6,6 +6,9 @@ const ms = (description: string) => z.number().int().min(0).max(MAX_TIMER_MS).de
 const positiveMs = (description: string) => z.number().int().min(1).max(MAX_TIMER_MS).describe(description)
 const ratio = (description: string) => z.number().min(0).max(1).describe(description)
 
+/** When leak detection records acquire-site stacks. */
+export type LeakCaptureStack = 'always' | 'after-first-leak' | 'never'
+
 /** Backoff policy for failed creates. */
 export const retrySchema = z
   .strictObject({
@@ -113,7 +116,13 @@ export const poolConfigSchema = z
     leakReclaimAfterMs: ms(
       'Destroy a leaked resource and free its slot after it has been held this long (0 = never).',
     ).default(0),
-    leakCaptureStack: z.boolean().describe('Capture the acquire-site stack when leak detection is on.').default(true),
+    leakCaptureStack: z
+      .union([z.enum(['always', 'after-first-leak', 'never']), z.boolean()])
+      .describe(
+        "When to record acquire-site stacks for leak reports: 'always' (costs a stack capture per acquire), 'after-first-leak' (free until a leak is seen, then on), 'never'. true/false mean always/never.",
+      )
+      .default('after-first-leak')
+      .transform((v): LeakCaptureStack => (v === true ? 'always' : v === false ? 'never' : v)),
     housekeepingIntervalMs: positiveMs(
       'Period of the single housekeeping timer (idle, lifetime, keepalive, leaks).',
     ).default(1_000),

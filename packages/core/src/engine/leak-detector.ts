@@ -1,3 +1,4 @@
+import type { LeakCaptureStack } from '../config/schema.js'
 import type { LeakReport } from '../events/pool-events.js'
 import { BORROWED, type PooledResource } from './pooled-resource.js'
 
@@ -21,21 +22,34 @@ export function formatSite(site: Error | undefined): string | undefined {
  */
 export class LeakDetector<T> {
   readonly enabled: boolean
-  readonly #captureStack: boolean
+  /**
+   * Whether acquires record their site now. A plain field: the pool reads it on
+   * every acquire. With 'after-first-leak' it turns on when the first leak is
+   * reported, so detection costs nothing per acquire until there is a leak to explain.
+   */
+  capturing: boolean
+  readonly #mode: LeakCaptureStack
 
   constructor(
     readonly thresholdMs: number,
     readonly reclaimAfterMs: number,
-    captureStack: boolean,
+    mode: LeakCaptureStack,
   ) {
     this.enabled = thresholdMs > 0 || reclaimAfterMs > 0
-    this.#captureStack = this.enabled && captureStack
+    this.#mode = this.enabled ? mode : 'never'
+    this.capturing = this.#mode === 'always'
+  }
+
+  /** Called when a leak is reported: returns true if stack capture just turned on because of it. */
+  noteLeak(): boolean {
+    if (this.capturing || this.#mode !== 'after-first-leak') return false
+    this.capturing = true
+    return true
   }
 
   /** Capture the acquire site (call from `acquire`, skipping frames from `boundary` inward). */
   // biome-ignore lint/complexity/noBannedTypes: captureStackTrace takes any function as its boundary
-  captureSite(boundary: Function): Error | undefined {
-    if (!this.#captureStack) return undefined
+  captureSite(boundary: Function): Error {
     const site = new AcquireSite('acquired here')
     Error.captureStackTrace(site, boundary)
     return site

@@ -18,7 +18,7 @@ afterEach(() => {
 
 describe('leak detection', () => {
   it('reports a loan held past the threshold once, with the acquire-site stack, and logs it', async () => {
-    const { pool, clock, logger } = setup({ max: 2, leakDetectionThresholdMs: 5_000 })
+    const { pool, clock, logger } = setup({ max: 2, leakDetectionThresholdMs: 5_000, leakCaptureStack: 'always' })
     const { leaks, returned } = leakLog(pool)
     const ids: number[] = []
     pool.on('acquire', (e) => ids.push(e.id))
@@ -45,7 +45,7 @@ describe('leak detection', () => {
   })
 
   it('captures the caller of use() as the acquire site', async () => {
-    const { pool, clock } = setup({ max: 1, leakDetectionThresholdMs: 1_000 })
+    const { pool, clock } = setup({ max: 1, leakDetectionThresholdMs: 1_000, leakCaptureStack: 'always' })
     const { leaks } = leakLog(pool)
     const done = pool.use(async function slowUserCode() {
       await new Promise<void>((resolve) => clock.setTimeout(resolve, 3_000))
@@ -57,7 +57,7 @@ describe('leak detection', () => {
   })
 
   it('captures the site of a queued acquire too', async () => {
-    const { pool, clock } = setup({ max: 1, leakDetectionThresholdMs: 1_000 })
+    const { pool, clock } = setup({ max: 1, leakDetectionThresholdMs: 1_000, leakCaptureStack: 'always' })
     const { leaks } = leakLog(pool)
     const first = await pool.acquire()
     const queued = track(pool.acquire())
@@ -82,7 +82,7 @@ describe('leak detection', () => {
   })
 
   it('pool.leaks() lists the current suspects', async () => {
-    const { pool, clock } = setup({ max: 3, leakDetectionThresholdMs: 2_000 })
+    const { pool, clock } = setup({ max: 3, leakDetectionThresholdMs: 2_000, leakCaptureStack: 'always' })
     const a = await pool.acquire()
     await clock.advance(1_000)
     const b = await pool.acquire()
@@ -105,7 +105,29 @@ describe('leak detection', () => {
     await pool.acquire()
     await clock.advance(1_000)
     expect(leaks[0]!.stack).toBeUndefined()
-    expect(logger.warns[0]).toMatch(/set leakCaptureStack: true/)
+    expect(logger.warns[0]).toMatch(/set leakCaptureStack: "always"/)
+  })
+
+  it("by default ('after-first-leak') captures nothing until a leak is seen, then records sites so the next report has one", async () => {
+    const capture = vi.spyOn(Error, 'captureStackTrace')
+    const { pool, clock, logger } = setup({ max: 2, leakDetectionThresholdMs: 1_000 })
+    expect(pool.config.leakCaptureStack).toBe('after-first-leak')
+    const { leaks } = leakLog(pool)
+    for (let i = 0; i < 100; i++) pool.release(await pool.acquire())
+    expect(capture).not.toHaveBeenCalled()
+    const first = await pool.acquire()
+    await clock.advance(1_000)
+    expect(leaks).toHaveLength(1)
+    expect(leaks[0]!.stack).toBeUndefined()
+    expect(logger.warns[0]).toMatch(/acquire-site stacks are recorded from now on/)
+    const second = await pool.acquire()
+    expect(capture).toHaveBeenCalledTimes(1)
+    await clock.advance(1_000)
+    expect(leaks).toHaveLength(2)
+    expect(leaks[1]!.resource).toBe(second)
+    expect(leaks[1]!.stack).toContain('pool-leaks.test.ts')
+    pool.release(first)
+    pool.release(second)
   })
 
   it('with leak detection off, captures no stack and reports nothing', async () => {
@@ -124,7 +146,7 @@ describe('leak detection', () => {
 
   it('captures a stack per acquire only when detection is on', async () => {
     const capture = vi.spyOn(Error, 'captureStackTrace')
-    const { pool } = setup({ max: 2, leakDetectionThresholdMs: 1_000 })
+    const { pool } = setup({ max: 2, leakDetectionThresholdMs: 1_000, leakCaptureStack: 'always' })
     await pool.acquire()
     expect(capture).toHaveBeenCalledTimes(1)
   })

@@ -101,12 +101,17 @@ export class Pool<T> implements AsyncDisposable {
   readonly #leaks: LeakDetector<T>
   readonly #endedLoans = new Map<T, EndedLoan>()
   readonly #validateOnBorrow: boolean
+  readonly #validationBypassMs: number
+  /** The driver has `isBroken`: idle resources must be checked before lending. */
+  readonly #checkBroken: boolean
   readonly #returnWork: boolean
   readonly #sink = { abortWaiter: (waiter: Waiter<T>) => this.#abort(waiter) }
   #state: PoolState = 'running'
   #min: number
   #max: number
   #seq = 0
+  /** Resources lent out right now (kept as a counter: adapters read it often). */
+  #borrowed = 0
   /** Resources being validated on their way to a waiter. */
   #validatingForWaiters = 0
   #pendingDestroys = 0
@@ -144,6 +149,8 @@ export class Pool<T> implements AsyncDisposable {
     this.#min = c.min
     this.#max = c.max
     this.#validateOnBorrow = c.validateOnBorrow && typeof driver.validate === 'function'
+    this.#validationBypassMs = c.validationBypassMs
+    this.#checkBroken = typeof driver.isBroken === 'function'
     this.#returnWork =
       typeof driver.reset === 'function' || (c.validateOnReturn && typeof driver.validate === 'function')
     this.#stats = new StatsRecorder(c.health.windowMs)
@@ -218,6 +225,10 @@ export class Pool<T> implements AsyncDisposable {
   get used(): number {
     return this.#records.size - this.#idle.length
   }
+  /** Resources lent out right now (a subset of `used`). */
+  get borrowed(): number {
+    return this.#borrowed
+  }
   /** Callers waiting in the queue. */
   get pending(): number {
     return this.#waiters.size
@@ -239,30 +250,33 @@ export class Pool<T> implements AsyncDisposable {
    * ```
    */
   acquire(options?: AcquireOptions): Promise<T> {
-    const state = this.#state
-    if (state === 'closing' || state === 'closed') return Promise.reject(this.#closedError('acquire()'))
-    if (options !== undefined) {
-      const invalid = this.#checkOptions(options)
-      if (invalid !== undefined) return Promise.reject(invalid)
-      if (options.signal?.aborted) {
-        this.#stats.counters.aborted++
-        return Promise.reject(this.#abortedError(options.signal, 0))
-      }
-    }
-    const id = ++this.#seq
-    const site = this.#leaks.enabled ? this.#leaks.captureSite(this.acquire) : undefined
-    if (this.#waiters.size === 0 && state === 'running') {
-      const record = this.#popIdle()
+    // The hot path: nobody waiting and a usable idle resource. One clock read, a few
+    // field writes, two counter increments and one resolved promise; no timer, no closure.
+    if (options === undefined && this.#waiters.size === 0 && this.#state === 'running') {
+      const record = this.#idle.pop()
       if (record !== undefined) {
-        const now = this.#clock.now()
-        if (!this.#validateOnBorrow || now - record.lastAliveAt < this.config.validationBypassMs) {
-          this.#lend(record, id, now, now, site)
-          return Promise.resolve(record.resource)
+        if (!record.broken && !this.#checkBroken) {
+          const now = this.#clock.now()
+          if (!this.#validateOnBorrow || now - record.lastAliveAt < this.#validationBypassMs) {
+            const id = ++this.#seq
+            record.state = BORROWED
+            record.uses++
+            record.borrowedAt = now
+            record.loanId = id
+            record.site = this.#leaks.capturing ? this.#leaks.captureSite(this.acquire) : undefined
+            record.leakReported = false
+            this.#borrowed++
+            this.#stats.acquiredAtOnce(now)
+            if (this.#hub.listeners.acquire !== undefined) {
+              this.#hub.emit('acquire', { id, resource: record.resource, waitMs: 0 })
+            }
+            return Promise.resolve(record.resource)
+          }
         }
         this.#idle.push(record)
       }
     }
-    return this.#enqueue(id, options, site)
+    return this.#acquireSlow(options)
   }
 
   /**
@@ -339,6 +353,19 @@ export class Pool<T> implements AsyncDisposable {
     return true
   }
 
+  /**
+   * Destroy every idle resource now (borrowed ones are untouched), e.g. after a
+   * failover when idle connections point at the old primary. `min` is refilled
+   * afterwards as usual. Returns how many were destroyed.
+   */
+  evictIdle(): number {
+    this.#assertOpen('evictIdle()')
+    const count = this.#idle.length
+    while (this.#idle.length > 0) this.#destroy(this.#idle.pop()!, 'evicted')
+    this.#fill()
+    return count
+  }
+
   /** Is `resource` currently borrowed from this pool? */
   isBorrowed(resource: T): boolean {
     return this.#records.get(resource)?.state === BORROWED
@@ -409,16 +436,20 @@ export class Pool<T> implements AsyncDisposable {
   /**
    * Shut down: new and queued acquires fail with `POOL_CLOSED`, idle resources
    * and in-flight creates are destroyed, borrowed ones are awaited for
-   * `graceMs` and then destroyed. Idempotent: every call returns the same promise.
+   * `graceMs` (`Infinity`: for as long as it takes) and then destroyed.
+   * Idempotent: every call returns the same promise.
    */
   close(options?: CloseOptions): Promise<void> {
     if (this.#closePromise) return this.#closePromise
     const graceMs = options?.graceMs ?? this.config.closeGraceMs
-    if (typeof graceMs !== 'number' || !(graceMs >= 0 && graceMs <= MAX_TIMER_MS)) {
+    if (
+      typeof graceMs !== 'number' ||
+      !((graceMs >= 0 && graceMs <= MAX_TIMER_MS) || graceMs === Number.POSITIVE_INFINITY)
+    ) {
       return Promise.reject(
         this.#error(
           'POOL_CONFIG_INVALID',
-          `close() graceMs must be a number from 0 to ${MAX_TIMER_MS}, got ${String(graceMs)}.`,
+          `close() graceMs must be a number from 0 to ${MAX_TIMER_MS}, or Infinity to wait for every loan, got ${String(graceMs)}.`,
         ),
       )
     }
@@ -439,7 +470,7 @@ export class Pool<T> implements AsyncDisposable {
     this.#readyWaiters = []
     for (const waiter of readyWaiters) waiter.reject(this.#closedWhileWaiting('ready()'))
     while (this.#idle.length > 0) this.#destroy(this.#idle.pop()!, 'closed')
-    if (this.#records.size > 0) {
+    if (this.#records.size > 0 && graceMs !== Number.POSITIVE_INFINITY) {
       this.#graceTimer = this.#clock.setTimeout(() => {
         this.#graceTimer = undefined
         for (const record of [...this.#records.values()]) {
@@ -459,8 +490,6 @@ export class Pool<T> implements AsyncDisposable {
 
   /** A snapshot of gauges, counters and latency percentiles. */
   stats(): PoolStats {
-    let borrowed = 0
-    for (const record of this.#records.values()) if (record.state === BORROWED) borrowed++
     return {
       name: this.config.name,
       state: this.#state,
@@ -469,7 +498,7 @@ export class Pool<T> implements AsyncDisposable {
       total: this.#records.size,
       idle: this.#idle.length,
       used: this.#records.size - this.#idle.length,
-      borrowed,
+      borrowed: this.#borrowed,
       pending: this.#waiters.size,
       creating: this.#creator.inFlight,
       leakSuspects: this.#leaks.countSuspects(this.#records.values(), this.#clock.now()),
@@ -515,6 +544,33 @@ export class Pool<T> implements AsyncDisposable {
 
   // ── lending ─────────────────────────────────────────────────────────────
 
+  #acquireSlow(options: AcquireOptions | undefined): Promise<T> {
+    const state = this.#state
+    if (state === 'closing' || state === 'closed') return Promise.reject(this.#closedError('acquire()'))
+    if (options !== undefined) {
+      const invalid = this.#checkOptions(options)
+      if (invalid !== undefined) return Promise.reject(invalid)
+      if (options.signal?.aborted) {
+        this.#stats.counters.aborted++
+        return Promise.reject(this.#abortedError(options.signal, 0))
+      }
+    }
+    const id = ++this.#seq
+    const site = this.#leaks.capturing ? this.#leaks.captureSite(this.acquire) : undefined
+    if (this.#waiters.size === 0 && state === 'running') {
+      const record = this.#popIdle()
+      if (record !== undefined) {
+        const now = this.#clock.now()
+        if (!this.#validateOnBorrow || now - record.lastAliveAt < this.#validationBypassMs) {
+          this.#lend(record, id, now, now, site)
+          return Promise.resolve(record.resource)
+        }
+        this.#idle.push(record)
+      }
+    }
+    return this.#enqueue(id, options, site)
+  }
+
   #lend(record: PooledResource<T>, id: number, since: number, now: number, site: Error | undefined): void {
     record.state = BORROWED
     record.uses++
@@ -522,6 +578,7 @@ export class Pool<T> implements AsyncDisposable {
     record.loanId = id
     record.site = site
     record.leakReported = false
+    this.#borrowed++
     this.#stats.acquired(now - since, now)
     if (this.#hub.listeners.acquire !== undefined) {
       this.#hub.emit('acquire', { id, resource: record.resource, waitMs: now - since })
@@ -616,7 +673,7 @@ export class Pool<T> implements AsyncDisposable {
       const record = this.#popIdle()
       if (record === undefined) break
       const now = this.#clock.now()
-      if (this.#validateOnBorrow && now - record.lastAliveAt >= this.config.validationBypassMs) {
+      if (this.#validateOnBorrow && now - record.lastAliveAt >= this.#validationBypassMs) {
         void this.#validateForWaiter(record)
         continue
       }
@@ -654,7 +711,7 @@ export class Pool<T> implements AsyncDisposable {
     }
     if (this.#waiters.size > 0 && this.#state === 'running') {
       const now = this.#clock.now()
-      if (verified || !this.#validateOnBorrow || now - record.lastAliveAt < this.config.validationBypassMs) {
+      if (verified || !this.#validateOnBorrow || now - record.lastAliveAt < this.#validationBypassMs) {
         this.#serve(this.#waiters.shift()!, record, now)
         return
       }
@@ -703,6 +760,7 @@ export class Pool<T> implements AsyncDisposable {
   /** Close the books on a loan; returns the time. */
   #endLoan(record: PooledResource<T>): number {
     record.state = BUSY
+    this.#borrowed--
     const now = this.#clock.now()
     const heldMs = now - record.borrowedAt
     this.#stats.released(heldMs)
@@ -883,6 +941,7 @@ export class Pool<T> implements AsyncDisposable {
 
   #destroy(record: PooledResource<T>, reason: DestroyReason): void {
     if (record.state === DESTROYED) return
+    if (record.state === BORROWED) this.#borrowed--
     record.state = DESTROYED
     record.site = undefined
     this.#records.delete(record.resource)
@@ -965,7 +1024,9 @@ export class Pool<T> implements AsyncDisposable {
         `(leakDetectionThresholdMs ${this.config.leakDetectionThresholdMs})` +
         (report.stack
           ? `; acquired at:\n${report.stack}`
-          : '; set leakCaptureStack: true to see where it was acquired'),
+          : this.#leaks.noteLeak()
+            ? '; acquire-site stacks are recorded from now on, so the next report says where (leakCaptureStack "after-first-leak")'
+            : '; set leakCaptureStack: "always" to see where it was acquired'),
     )
     if (this.#hub.has('leak')) this.#hub.emit('leak', report)
   }

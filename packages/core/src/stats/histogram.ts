@@ -47,6 +47,12 @@ export class Histogram {
     if (ms > this.maxMs) this.maxMs = ms
   }
 
+  /** Record an exact 0 (the idle fast path): two increments. */
+  recordZero(): void {
+    this.counts[0]! += 1
+    this.count++
+  }
+
   reset(): void {
     this.counts.fill(0)
     this.count = 0

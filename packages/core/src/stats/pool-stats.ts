@@ -20,6 +20,8 @@ export type DestroyReason =
   | 'leak-reclaimed'
   /** Above the new `max` after `resize()`. */
   | 'resized'
+  /** Destroyed by `evictIdle()`. */
+  | 'evicted'
   /** The pool closed. */
   | 'closed'
   /** Still borrowed when the close grace period ran out. */
@@ -37,6 +39,7 @@ export const DESTROY_REASONS: readonly DestroyReason[] = [
   'reset-failed',
   'leak-reclaimed',
   'resized',
+  'evicted',
   'closed',
   'close-forced',
   'create-abandoned',

@@ -37,6 +37,13 @@ export class StatsRecorder {
     this.window.at(now).acquireWait.record(waitMs)
   }
 
+  /** An acquire served from the idle stack without waiting. */
+  acquiredAtOnce(now: number): void {
+    this.counters.acquired++
+    this.acquireWait.recordZero()
+    this.window.at(now).acquireWait.recordZero()
+  }
+
   released(heldMs: number): void {
     this.counters.released++
     this.useTime.record(heldMs)
