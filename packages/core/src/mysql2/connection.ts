@@ -1,0 +1,249 @@
+import type { Duplex } from 'node:stream'
+import type { PoolConnection as Mysql2PoolConnection } from 'mysql2'
+import mysql from 'mysql2'
+import type { ResourceDriver } from '../driver/resource-driver.js'
+
+/** Server status flags (MySQL's mysql_com.h; mysql2's lib/constants/server_status.js). */
+const SERVER_STATUS_IN_TRANS = 1
+const SERVER_STATUS_AUTOCOMMIT = 2
+
+/** What a mysql2 `PoolConnection` calls on its pool (`release()`, `destroy()`, its `end`/`error` events). */
+export interface PoolHost {
+  readonly _closed: boolean
+  releaseConnection(connection: Mysql2PoolConnection): void
+  _removeConnection(connection: Mysql2PoolConnection): void
+}
+
+/**
+ * The private parts of a mysql2 connection this adapter reads. They have been
+ * stable across mysql2 1.x–3.x; test/mysql2 exercises each one against a real server.
+ */
+interface ConnectionInternals {
+  stream: Duplex & { unref?(): unknown; ref?(): unknown }
+  /** The pool; mysql2 sets it to null when the connection leaves the pool (error, end, destroy). */
+  _pool: PoolHost | null
+  _released: boolean
+  _closing?: boolean
+  _fatalError?: Error | null
+  _protocolError?: Error | null
+  /** The command being executed (undefined or null when idle). */
+  _command?: unknown
+  _handshakePacket?: { statusFlags?: number } | null
+  addCommand(command: unknown): unknown
+}
+
+type PoolConnectionClass = new (
+  pool: PoolHost,
+  options: { config: unknown },
+) => Mysql2PoolConnection & ConnectionInternals
+
+const PoolConnectionBase = (mysql as unknown as { PoolConnection: PoolConnectionClass }).PoolConnection
+const realEnd = (mysql as unknown as { Connection: { prototype: { end(this: unknown): unknown } } }).Connection
+  .prototype.end
+
+/**
+ * Server errors after which the session is gone even though the server answered with an error packet
+ * (the socket closes a moment later): the connection must not be lent again.
+ * 1053 ER_SERVER_SHUTDOWN, 1927 ER_CONNECTION_KILLED (MariaDB), 3169 ER_SESSION_WAS_KILLED (MySQL),
+ * 4031 ER_CLIENT_INTERACTION_TIMEOUT (MySQL 8.0.24+ wait_timeout).
+ */
+const SESSION_ENDING_ERRNOS = new Set([1053, 1927, 3169, 4031])
+
+function endsSession(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && SESSION_ENDING_ERRNOS.has((error as { errno?: number }).errno ?? 0)
+  )
+}
+
+/** A statement (Query or Execute) command: the ones whose OK packets carry the server status. */
+interface StatementCommand {
+  sql: unknown
+  onResult?: ((error: unknown, ...rest: unknown[]) => unknown) | null
+  on(event: 'result' | 'end' | 'error', listener: (value?: unknown) => void): unknown
+}
+
+function isStatement(command: unknown): command is StatementCommand {
+  return (
+    typeof command === 'object' &&
+    command !== null &&
+    typeof (command as StatementCommand).sql === 'string' &&
+    typeof (command as StatementCommand).on === 'function'
+  )
+}
+
+/**
+ * mysql2's `PoolConnection`, still `instanceof PoolConnection`, that also
+ * remembers the server status flags of the last OK packet it received (mysql2
+ * parses them into every `ResultSetHeader` but keeps none on the connection).
+ * That is how a release knows, for free, whether a transaction may be open.
+ */
+export class PooledConnection extends PoolConnectionBase {
+  /** Server status flags of the last OK packet (undefined: none yet, or reset: the handshake's apply). */
+  declare _poolsStatus: number | undefined
+  /** Statements queued or running. */
+  declare _poolsRunning: number | undefined
+  /** A statement failed with an error that ends the session (KILL, shutdown, wait_timeout). */
+  declare _poolsSessionEnded: boolean | undefined
+
+  // Called by mysql2's constructor too (handshake), before any field of this class exists.
+  override addCommand(command: unknown): unknown {
+    if (isStatement(command)) {
+      this._poolsRunning = (this._poolsRunning ?? 0) + 1
+      command.on('result', (value) => observe(this, value))
+      command.on('end', () => {
+        this._poolsRunning = (this._poolsRunning ?? 1) - 1
+      })
+      // Seen before the caller's callback and before pool.query() releases on 'end'.
+      const onResult = command.onResult
+      if (typeof onResult === 'function') {
+        command.onResult = (error, ...rest) => {
+          if (error && endsSession(error)) this._poolsSessionEnded = true
+          return onResult.call(command, error, ...rest)
+        }
+      } else {
+        command.on('error', (error) => {
+          if (endsSession(error)) this._poolsSessionEnded = true
+        })
+      }
+    }
+    return super.addCommand(command)
+  }
+}
+
+/** Record the status flags of an OK packet (`ResultSetHeader`); rows of a streamed SELECT are ignored. */
+function observe(connection: PooledConnection, value: unknown): void {
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { serverStatus?: unknown }).serverStatus === 'number' &&
+    'affectedRows' in value &&
+    'insertId' in value
+  ) {
+    connection._poolsStatus = (value as unknown as { serverStatus: number }).serverStatus
+  }
+}
+
+/**
+ * May a transaction be open on this connection? True when the last OK packet
+ * had SERVER_STATUS_IN_TRANS, when autocommit is off (any statement may have
+ * opened one; a SELECT's status is not seen), or when a statement is still running.
+ */
+export function mayBeInTransaction(connection: PooledConnection): boolean {
+  if ((connection._poolsRunning ?? 0) > 0) return true
+  const status = connection._poolsStatus ?? connection._handshakePacket?.statusFlags ?? SERVER_STATUS_AUTOCOMMIT
+  return (status & SERVER_STATUS_IN_TRANS) !== 0 || (status & SERVER_STATUS_AUTOCOMMIT) === 0
+}
+
+/** Has this connection failed or left the pool? Cheap: runs on every release and borrow. */
+export function isBroken(connection: PooledConnection): boolean {
+  return (
+    connection._pool === null ||
+    connection._closing === true ||
+    connection._poolsSessionEnded === true ||
+    Boolean(connection._fatalError) ||
+    Boolean(connection._protocolError) ||
+    connection.stream?.destroyed === true ||
+    // the server closed its side (KILL, wait_timeout, shutdown): mysql2 reports it on 'close'
+    connection.stream?.readableEnded === true
+  )
+}
+
+/**
+ * Close a connection: COM_QUIT when it is healthy and idle; otherwise close the socket at once. A broken
+ * one is left to mysql2 to report (PROTOCOL_CONNECTION_LOST to its pending commands and `error` listeners,
+ * as in mysql2); a healthy one still running a command (forced close, leak reclaim, timeout) fails that
+ * command with an error that says why.
+ */
+function close(connection: PooledConnection): Promise<void> | undefined {
+  const broken = isBroken(connection)
+  // Detached: its own `end`/`error` events no longer reach the pool.
+  connection._pool = null
+  const stream = connection.stream
+  if (stream === undefined || stream.destroyed) return undefined
+  return new Promise((resolve) => {
+    stream.once('close', () => resolve())
+    if (broken) {
+      stream.destroy()
+      return
+    }
+    if (!connection._command) {
+      // Idle and healthy: mysql2's real end() writes COM_QUIT now (nothing is queued before it).
+      realEnd.call(connection)
+      stream.end(() => stream.destroy())
+      return
+    }
+    const error = new Error(
+      'Connection destroyed by the pool while a command was still running (the pool closed, a leak was reclaimed, or a reset/validation timed out).',
+    ) as Error & { code: string; fatal: boolean }
+    error.code = 'PROTOCOL_CONNECTION_LOST'
+    error.fatal = true
+    connection._protocolError = error
+    stream.destroy()
+  })
+}
+
+/** What the driver needs from the pool besides being the connections' `_pool`. */
+export interface DriverOptions {
+  /** A fresh per-connection copy of the connection config (changeUser mutates it in place). */
+  connectionConfig(): unknown
+  /** An error on a connection: take it out of the pool. Idempotent. */
+  lost(connection: PooledConnection): void
+  /** `resetOnRelease: true`: COM_RESET_CONNECTION as the engine's reset step on every release. */
+  resetConnection: boolean
+}
+
+/** The engine driver: connect, QUIT, PING, COM_RESET_CONNECTION (when asked) and the broken check. */
+export function createDriver(host: PoolHost, options: DriverOptions): ResourceDriver<PooledConnection> {
+  const driver: ResourceDriver<PooledConnection> = {
+    create: (signal) =>
+      new Promise<PooledConnection>((resolve, reject) => {
+        const connection = new PooledConnection(host, { config: options.connectionConfig() })
+        // Always listening: an error on an idle connection (KILL, wait_timeout, network) never crashes
+        // the process, and takes the connection out of the pool.
+        connection.on('error', () => options.lost(connection))
+        const onAbort = (): void => {
+          connection._pool = null
+          connection.stream.destroy()
+          reject(signal.reason)
+        }
+        signal.addEventListener('abort', onAbort, { once: true })
+        connection.connect((error: unknown) => {
+          signal.removeEventListener('abort', onAbort)
+          if (signal.aborted) return
+          if (error) {
+            connection._pool = null
+            connection.stream.destroy()
+            reject(error)
+            return
+          }
+          resolve(connection)
+        })
+      }),
+    destroy: close,
+    validate: (connection) =>
+      new Promise<boolean>((resolve, reject) => {
+        connection.ping((error) => (error ? reject(error) : resolve(true)))
+      }),
+    isBroken,
+  }
+  if (options.resetConnection) {
+    driver.reset = (connection) =>
+      new Promise<void>((resolve, reject) => {
+        // mysql2 clears its client-side prepared statement cache when the reset succeeds.
+        connection.reset((error) => {
+          if (error) {
+            reject(error)
+            return
+          }
+          connection._poolsStatus = undefined
+          resolve()
+        })
+      })
+  }
+  return driver
+}
+
+/** Does this mysql2 version have `connection.reset()` (COM_RESET_CONNECTION)? */
+export function supportsReset(): boolean {
+  return typeof (PoolConnectionBase.prototype as { reset?: unknown }).reset === 'function'
+}

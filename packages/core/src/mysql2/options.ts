@@ -1,0 +1,174 @@
+import type { PoolOptions as Mysql2PoolOptions } from 'mysql2'
+import mysql from 'mysql2'
+import { type PresetName, preset } from '../config/presets.js'
+import type { PoolConfigInput } from '../config/schema.js'
+import { PoolError } from '../errors/pool-error.js'
+
+/**
+ * What happens to a connection's session when it is released:
+ *
+ * - `'rollback'` (default): a transaction left open (or any statement run with
+ *   autocommit off) is rolled back with one `ROLLBACK`, only when the server's
+ *   status flags say one may be open. Everything else (session variables,
+ *   temporary tables, prepared statements) stays, exactly as with mysql2.
+ * - `true`: `COM_RESET_CONNECTION` on every release (mysql2's `resetOnRelease`):
+ *   rolls back, and also clears session variables, user variables, temporary
+ *   tables, named locks and prepared statements (mysql2 clears its client-side
+ *   statement cache with it). One round trip per release.
+ * - `false`: nothing (mysql2's default): an open transaction is handed to the next borrower.
+ */
+export type ResetOnRelease = boolean | 'rollback'
+
+/** How a released connection is cleaned: `rollback`, `reset` (COM_RESET_CONNECTION) or `none`. */
+export type ResetMode = 'rollback' | 'reset' | 'none'
+
+/**
+ * mysql2's pool options, plus `pools`: any `@pools/core` option (or a preset
+ * name), and a `resetOnRelease` that also accepts `'rollback'` (the default).
+ */
+export interface PoolOptions extends Omit<Mysql2PoolOptions, 'resetOnRelease'> {
+  /** See {@link ResetOnRelease}. Default `'rollback'`. */
+  resetOnRelease?: ResetOnRelease
+  /**
+   * Any `@pools/core` option (`acquireTimeoutMs`, `leakDetectionThresholdMs`,
+   * `maxLifetimeMs`, `min`, `keepaliveIntervalMs`, `retry`, `health`, …), which
+   * wins over the mapped mysql2 options; or a preset name (`'web'`, `'api'`,
+   * `'serverless'`, …), over which explicitly given mysql2 options win.
+   */
+  pools?: PoolConfigInput | PresetName
+}
+
+/** mysql2's runtime `ConnectionConfig` (the typings only describe its instances). */
+export interface Mysql2ConnectionConfig {
+  host?: string
+  port?: number
+  socketPath?: string
+  user?: string
+  database?: string
+  connectTimeout?: number
+  trace?: boolean
+}
+
+/** mysql2's runtime `PoolConfig`: what `pool.config` is on a mysql2 pool. */
+export interface Mysql2PoolConfig {
+  connectionConfig: Mysql2ConnectionConfig
+  waitForConnections: boolean
+  connectionLimit: number
+  maxIdle: number
+  idleTimeout: number
+  queueLimit: number
+  resetOnRelease: boolean
+}
+
+/** The options resolved the way mysql2 resolves them, and the engine configuration they map to. */
+export interface ResolvedOptions {
+  /** For `pool.config`, shaped like mysql2's `PoolConfig` (mysql2's promise wrapper reads it). */
+  poolConfig: Mysql2PoolConfig
+  /** Engine configuration: mapped options, preset and `pools` merged (validated by the engine). */
+  engine: PoolConfigInput
+  reset: ResetMode
+  waitForConnections: boolean
+  /** The `Promise` option (a Promise implementation for `promise()`), when given. */
+  promise: PromiseConstructor | undefined
+}
+
+interface ConnectionConfigClass {
+  new (options: Record<string, unknown>): Mysql2ConnectionConfig
+  parseUrl(url: string): Record<string, unknown>
+}
+
+const ConnectionConfig = (mysql as unknown as { ConnectionConfig: ConnectionConfigClass }).ConnectionConfig
+
+/** mysql2's own defaults (lib/pool_config.js, lib/connection_config.js). */
+const MYSQL2_CONNECTION_LIMIT = 10
+const MYSQL2_IDLE_TIMEOUT = 60_000
+
+function invalid(option: string, value: unknown, rule: string): PoolError {
+  return new PoolError('POOL_CONFIG_INVALID', `Invalid mysql2 pool option: ${option} ${rule}, got ${String(value)}.`)
+}
+
+/** Is the option given? mysql2 reads numbers with `isNaN(x) ? default : Number(x)`. */
+function given(value: unknown): boolean {
+  return value !== undefined && !Number.isNaN(Number(value))
+}
+
+function wholeNumber(option: string, value: unknown, min: number): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min) throw invalid(option, value, `must be a whole number ≥ ${min}`)
+  return n
+}
+
+function defaultName(config: Mysql2ConnectionConfig): string {
+  const where = config.socketPath ?? `${config.host ?? 'localhost'}:${config.port ?? 3306}`
+  // user@host only: never the password.
+  return `mysql2 ${config.user ?? ''}@${where}/${config.database ?? ''}`.slice(0, 120)
+}
+
+/** Map mysql2 pool options onto the engine configuration, reading them exactly as mysql2 does. */
+export function resolveOptions(input: string | PoolOptions | undefined): ResolvedOptions {
+  let source: Record<string, unknown>
+  if (typeof input === 'string') source = ConnectionConfig.parseUrl(input)
+  else if (input !== null && typeof input === 'object') source = { ...input }
+  else throw new PoolError('POOL_CONFIG_INVALID', 'createPool(options): options must be an object or a connection URL.')
+
+  const pools = source.pools as PoolConfigInput | PresetName | undefined
+  const resetOnRelease = source.resetOnRelease
+  delete source.pools
+  delete source.resetOnRelease
+  // mysql2 warns about unknown keys; `pools` is ours. ConnectionConfig also copies `uri` parameters
+  // (including pool options such as ?connectionLimit=5) into `source`, so pool options are read after it.
+  const connectionConfig = new ConnectionConfig(source)
+
+  const waitForConnections = source.waitForConnections === undefined ? true : Boolean(source.waitForConnections)
+  const connectionLimit = given(source.connectionLimit)
+    ? wholeNumber('connectionLimit', source.connectionLimit, 1)
+    : MYSQL2_CONNECTION_LIMIT
+  const maxIdle = given(source.maxIdle) ? wholeNumber('maxIdle', source.maxIdle, 0) : connectionLimit
+  const idleTimeout = given(source.idleTimeout)
+    ? wholeNumber('idleTimeout', source.idleTimeout, 0)
+    : MYSQL2_IDLE_TIMEOUT
+  const queueLimit = given(source.queueLimit) ? wholeNumber('queueLimit', source.queueLimit, 0) : 0
+
+  let reset: ResetMode
+  if (resetOnRelease === undefined || resetOnRelease === 'rollback') reset = 'rollback'
+  else if (typeof resetOnRelease === 'boolean') reset = resetOnRelease ? 'reset' : 'none'
+  else throw invalid('resetOnRelease', resetOnRelease, "must be true, false or 'rollback'")
+
+  // mysql2's defaults: used unless a preset or `pools` says otherwise.
+  const defaults: PoolConfigInput = {
+    name: defaultName(connectionConfig),
+    max: MYSQL2_CONNECTION_LIMIT,
+    idleTimeoutMs: MYSQL2_IDLE_TIMEOUT,
+  }
+  // What the caller wrote explicitly: wins over a preset.
+  const explicit: PoolConfigInput = {}
+  if (given(source.connectionLimit)) explicit.max = connectionLimit
+  // mysql2's idleTimeout 0 closes idle connections at its next pass; the engine's 0 would mean "never".
+  if (given(source.idleTimeout)) explicit.idleTimeoutMs = Math.max(idleTimeout, 1)
+  if (queueLimit > 0) explicit.maxWaiting = queueLimit
+  const connectTimeout = Number(connectionConfig.connectTimeout)
+  if (given(source.connectTimeout) && connectTimeout > 0) explicit.createTimeoutMs = Math.ceil(connectTimeout)
+
+  let engine: PoolConfigInput
+  if (pools === undefined || pools === null) engine = { ...defaults, ...explicit }
+  else if (typeof pools === 'string') engine = { ...defaults, ...preset(pools), ...explicit }
+  else if (typeof pools === 'object' && !Array.isArray(pools)) engine = { ...defaults, ...explicit, ...pools }
+  else throw invalid('pools', pools, 'must be an object of @pools/core options or a preset name')
+
+  const promise = source.Promise as PromiseConstructor | undefined
+  return {
+    poolConfig: {
+      connectionConfig,
+      waitForConnections,
+      connectionLimit,
+      maxIdle,
+      idleTimeout,
+      queueLimit,
+      resetOnRelease: reset === 'reset',
+    },
+    engine,
+    reset,
+    waitForConnections,
+    promise: typeof promise === 'function' ? promise : undefined,
+  }
+}
