@@ -43,4 +43,11 @@ export interface ResourceDriver<T> {
   reset?(resource: T): Promise<void> | void
   /** Cheap synchronous check: has this resource already failed (socket closed, fatal error seen)? */
   isBroken?(resource: T): boolean
+  /**
+   * Is this create error one that retrying soon will not fix (wrong password,
+   * unknown database)? Then callers waiting while nothing is open fail at once
+   * with `POOL_CREATE_FAILED` instead of waiting out their acquire timeout. The
+   * pool still retries with backoff, so it recovers once the cause is fixed.
+   */
+  isFatalCreateError?(error: unknown): boolean
 }

@@ -8,7 +8,7 @@ export interface CreatorHost<T> {
   /** A create succeeded in time. Returns an error to refuse the resource (it then counts as a failed create). */
   created(resource: T, createMs: number): PoolError | undefined
   /** A create failed or timed out. `retryInMs` is when `retry()` will be called. */
-  failed(error: PoolError, timedOut: boolean, attempt: number, retryInMs: number): void
+  failed(error: PoolError, timedOut: boolean, attempt: number, retryInMs: number, fatal: boolean): void
   /** A resource arrived after its create had already timed out or been aborted. */
   abandoned(resource: T): void
   /** The backoff delay has passed: start whatever creates are still needed. */
@@ -29,6 +29,8 @@ export class Creator<T> {
   /** Consecutive failed backoff steps; reset by a success. */
   failures = 0
   lastError: PoolError | undefined
+  /** The driver said the last create error will not go away by retrying soon. */
+  lastErrorFatal = false
   lastErrorAt = Number.NEGATIVE_INFINITY
   readonly #controllers = new Set<AbortController>()
   #retryTimer: TimerHandle | undefined
@@ -104,6 +106,7 @@ export class Creator<T> {
         // reset first: accepting it lets the pool start the creates it still needs at once
         const failures = this.failures
         this.failures = 0
+        this.lastErrorFatal = false
         const refused = this.host.created(resource, this.clock.now() - startedAt)
         if (refused !== undefined) {
           this.failures = failures
@@ -120,6 +123,7 @@ export class Creator<T> {
             { cause, poolName: this.poolName },
           ),
           false,
+          this.#isFatal(cause),
         )
       },
     )
@@ -134,9 +138,20 @@ export class Creator<T> {
     for (const controller of this.#controllers) controller.abort(reason)
   }
 
-  #fail(error: PoolError, timedOut: boolean): void {
+  #isFatal(cause: unknown): boolean {
+    const judge = this.driver.isFatalCreateError
+    if (judge === undefined) return false
+    try {
+      return judge.call(this.driver, cause) === true
+    } catch {
+      return false
+    }
+  }
+
+  #fail(error: PoolError, timedOut: boolean, fatal = false): void {
     const now = this.clock.now()
     this.lastError = error
+    this.lastErrorFatal = fatal
     this.lastErrorAt = now
     if (this.#retryTimer === undefined) {
       this.failures++
@@ -151,6 +166,6 @@ export class Creator<T> {
         }, delay)
       }
     }
-    this.host.failed(error, timedOut, this.failures, Math.max(0, this.#retryAt - now))
+    this.host.failed(error, timedOut, this.failures, Math.max(0, this.#retryAt - now), fatal)
   }
 }

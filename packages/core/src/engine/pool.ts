@@ -132,7 +132,7 @@ export class Pool<T> implements AsyncDisposable {
     if (typeof driver.destroy !== 'function') {
       throw new PoolError('POOL_CONFIG_INVALID', 'createPool(driver): the driver must have a destroy() function.')
     }
-    for (const hook of ['validate', 'reset', 'isBroken'] as const) {
+    for (const hook of ['validate', 'reset', 'isBroken', 'isFatalCreateError'] as const) {
       if (driver[hook] !== undefined && typeof driver[hook] !== 'function') {
         throw new PoolError(
           'POOL_CONFIG_INVALID',
@@ -158,7 +158,8 @@ export class Pool<T> implements AsyncDisposable {
     this.#leaks = new LeakDetector(c.leakDetectionThresholdMs, c.leakReclaimAfterMs, c.leakCaptureStack)
     this.#creator = new Creator(driver, this.#clock, c.createTimeoutMs, c.retry, this.#random, c.name, {
       created: (resource, createMs) => this.#onCreated(resource, createMs),
-      failed: (error, timedOut, attempt, retryInMs) => this.#onCreateFailed(error, timedOut, attempt, retryInMs),
+      failed: (error, timedOut, attempt, retryInMs, fatal) =>
+        this.#onCreateFailed(error, timedOut, attempt, retryInMs, fatal),
       abandoned: (resource) => this.#abandon(resource),
       retry: () => this.#fill(),
     })
@@ -611,7 +612,13 @@ export class Pool<T> implements AsyncDisposable {
     return undefined
   }
 
+  /** The last create failed for a reason retrying will not fix soon, and nothing is open to serve callers. */
+  #createBlocked(): boolean {
+    return this.#creator.lastErrorFatal && this.#records.size === 0 && this.#creator.backingOff
+  }
+
   #enqueue(id: number, options: AcquireOptions | undefined, site: Error | undefined): Promise<T> {
+    if (this.#createBlocked()) return Promise.reject(this.#creator.lastError)
     // a caller that an idle resource will serve once it is checked is not waiting for capacity
     const available = this.#state === 'running' ? this.#idle.length : 0
     if (this.#waiters.size >= this.config.maxWaiting + available) {
@@ -787,7 +794,7 @@ export class Pool<T> implements AsyncDisposable {
       return
     }
     if (this.#returnWork) {
-      void this.#resetAndCheck(record)
+      this.#resetAndCheck(record)
       return
     }
     this.#makeAvailable(record)
@@ -813,34 +820,53 @@ export class Pool<T> implements AsyncDisposable {
     }
   }
 
-  async #resetAndCheck(record: PooledResource<T>): Promise<void> {
-    const driver = this.#driver
-    if (driver.reset !== undefined) {
-      const failure = await runBounded(
-        () => driver.reset!(record.resource),
-        this.config.validationTimeoutMs,
-        this.#clock,
-        'reset()',
-      )
-      if (record.state !== BUSY) return
-      if (failure !== undefined) {
-        this.#backgroundError(
-          this.#error(
-            'POOL_RESET_FAILED',
-            `reset() failed, so the resource was destroyed instead of reused: ${failure.message}`,
-            failure,
-          ),
-          record.resource,
-        )
-        this.#destroy(record, 'reset-failed')
-        this.#dispatch()
+  /** Reset (if the driver can) and validate on return (if configured), then make available. */
+  #resetAndCheck(record: PooledResource<T>): void {
+    const reset = this.#driver.reset
+    if (reset !== undefined) {
+      let result: Promise<void> | void
+      try {
+        result = reset.call(this.#driver, record.resource)
+      } catch (error) {
+        this.#resetFailed(record, error instanceof Error ? error : new Error(String(error)))
+        return
+      }
+      // A reset with nothing to do answers synchronously: no promise, no timer.
+      if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+        void this.#awaitReset(record, result as Promise<void>)
         return
       }
     }
-    if (this.config.validateOnReturn && driver.validate !== undefined) {
-      const outcome = await validateResource(driver, record.resource, this.config.validationTimeoutMs, this.#clock)
-      if (record.state !== BUSY) return
-      this.#afterValidation(record, outcome, 'return')
+    this.#checkOnReturn(record)
+  }
+
+  async #awaitReset(record: PooledResource<T>, pending: Promise<void>): Promise<void> {
+    const failure = await runBounded(() => pending, this.config.validationTimeoutMs, this.#clock, 'reset()')
+    if (record.state !== BUSY) return
+    if (failure !== undefined) this.#resetFailed(record, failure)
+    else this.#checkOnReturn(record)
+  }
+
+  #resetFailed(record: PooledResource<T>, failure: Error): void {
+    this.#backgroundError(
+      this.#error(
+        'POOL_RESET_FAILED',
+        `reset() failed, so the resource was destroyed instead of reused: ${failure.message}`,
+        failure,
+      ),
+      record.resource,
+    )
+    this.#destroy(record, 'reset-failed')
+    this.#dispatch()
+  }
+
+  #checkOnReturn(record: PooledResource<T>): void {
+    if (this.config.validateOnReturn && this.#driver.validate !== undefined) {
+      void validateResource(this.#driver, record.resource, this.config.validationTimeoutMs, this.#clock).then(
+        (outcome) => {
+          if (record.state === BUSY) this.#afterValidation(record, outcome, 'return')
+        },
+      )
       return
     }
     this.#makeAvailable(record)
@@ -906,7 +932,7 @@ export class Pool<T> implements AsyncDisposable {
     return undefined
   }
 
-  #onCreateFailed(error: PoolError, timedOut: boolean, attempt: number, retryInMs: number): void {
+  #onCreateFailed(error: PoolError, timedOut: boolean, attempt: number, retryInMs: number, fatal: boolean): void {
     if (this.#state === 'closing' || this.#state === 'closed') {
       this.#checkClosed()
       return
@@ -925,6 +951,17 @@ export class Pool<T> implements AsyncDisposable {
       this.#readyTarget = 0
       for (const waiter of readyWaiters) waiter.reject(error)
     }
+    // Nothing is open, so no release can serve the queue, and retrying soon will not help
+    // (e.g. a wrong password): fail the waiters now instead of at their timeouts.
+    if (fatal && this.#records.size === 0) this.#failWaiters(error)
+  }
+
+  #failWaiters(error: PoolError): void {
+    for (const waiter of this.#waiters.drain()) {
+      this.#settle(waiter)
+      waiter.reject(error)
+    }
+    this.#deadlines.trim(0)
   }
 
   #settleReady(): void {

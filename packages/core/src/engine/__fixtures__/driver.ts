@@ -21,6 +21,7 @@ export interface DriverHooks {
   validate?: (conn: Conn, signal: AbortSignal) => boolean | Promise<boolean>
   reset?: (conn: Conn) => void | Promise<void>
   isBroken?: (conn: Conn) => boolean
+  isFatalCreateError?: (error: unknown) => boolean
   destroy?: (conn: Conn) => void | Promise<void>
 }
 
@@ -62,6 +63,7 @@ export class FakeDriver {
     if (hooks.validate) driver.validate = hooks.validate
     if (hooks.reset) driver.reset = hooks.reset
     if (hooks.isBroken) driver.isBroken = hooks.isBroken
+    if (hooks.isFatalCreateError) driver.isFatalCreateError = hooks.isFatalCreateError
     this.driver = driver
   }
 

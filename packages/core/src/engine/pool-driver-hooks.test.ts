@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest'
+import { rejectedWith, rejection, setup, track } from './__fixtures__/driver.js'
+
+const authError = Object.assign(new Error('password authentication failed for user "app"'), { code: '28P01' })
+const isFatalCreateError = (error: unknown) => (error as { code?: string }).code === '28P01'
+
+describe('isFatalCreateError', () => {
+  it('fails waiting callers at once when nothing is open, instead of at their timeout', async () => {
+    const s = setup({ max: 2, acquireTimeoutMs: 30_000 }, { isFatalCreateError })
+    s.fake.failWith = authError
+    const waiting = track(s.pool.acquire(), s.clock)
+    await s.clock.advance(0)
+    const error = rejectedWith(waiting, 'POOL_CREATE_FAILED')
+    expect(error.cause).toBe(authError)
+    expect(error.message).toContain('password authentication failed')
+  })
+
+  it('keeps failing new callers fast while backing off, without a create per caller (no retry storm)', async () => {
+    const s = setup({ max: 4, retry: { initialDelayMs: 1_000, jitterRatio: 0 } }, { isFatalCreateError })
+    s.fake.failWith = authError
+    await rejection(s.pool.acquire(), 'POOL_CREATE_FAILED')
+    const calls = s.fake.createCalls.length
+    for (let i = 0; i < 50; i++) await rejection(s.pool.acquire(), 'POOL_CREATE_FAILED')
+    expect(s.fake.createCalls.length).toBe(calls)
+  })
+
+  it('recovers once the cause is fixed: the backoff retry succeeds and callers are served again', async () => {
+    const s = setup({ max: 2, retry: { initialDelayMs: 1_000, jitterRatio: 0 } }, { isFatalCreateError })
+    s.fake.failWith = authError
+    await rejection(s.pool.acquire(), 'POOL_CREATE_FAILED')
+    s.fake.failWith = undefined
+    await s.clock.advance(1_000)
+    const conn = await s.pool.acquire()
+    expect(conn.closed).toBe(false)
+    s.pool.release(conn)
+  })
+
+  it('lets callers keep waiting when open resources can still serve them', async () => {
+    const s = setup({ max: 2, acquireTimeoutMs: 5_000 }, { isFatalCreateError })
+    const held = await s.pool.acquire()
+    s.fake.failWith = authError
+    // needs a create (max 2, one open and borrowed): it fails as fatal, but `held` can still come back
+    const waiting = track(s.pool.acquire(), s.clock)
+    await s.clock.advance(100)
+    // one create per backoff step (100 ms base with jitter), never one per caller or a loop
+    expect(s.fake.createCalls.length).toBeLessThanOrEqual(3)
+    expect(waiting.settled).toBe(false)
+    s.pool.release(held)
+    await s.clock.advance(0)
+    expect(waiting.value).toBe(held)
+  })
+
+  it('a throwing isFatalCreateError counts as not fatal', async () => {
+    const s = setup(
+      { max: 1, acquireTimeoutMs: 1_000 },
+      {
+        isFatalCreateError: () => {
+          throw new Error('judge broke')
+        },
+      },
+    )
+    s.fake.failWith = authError
+    const waiting = track(s.pool.acquire(), s.clock)
+    await s.clock.advance(999)
+    expect(waiting.settled).toBe(false)
+    await s.clock.advance(1)
+    rejectedWith(waiting, 'POOL_ACQUIRE_TIMEOUT')
+  })
+})
+
+describe('reset()', () => {
+  it('a synchronous reset keeps release synchronous: the next acquire gets the same resource at once', async () => {
+    const resets: number[] = []
+    const s = setup({ max: 2 }, { reset: (conn) => void resets.push(conn.id) })
+    const conn = await s.pool.acquire()
+    s.pool.release(conn)
+    expect(resets).toEqual([conn.id])
+    expect(s.pool.idle).toBe(1)
+    expect(s.clock.pendingTimers().ref).toBe(0)
+    expect(await s.pool.acquire()).toBe(conn)
+    expect(s.fake.made).toHaveLength(1)
+  })
+
+  it('an asynchronous reset is awaited before reuse, bounded by validationTimeoutMs', async () => {
+    const s = setup(
+      { max: 1, validationTimeoutMs: 500 },
+      { reset: () => new Promise<void>((resolve) => s.clock.setTimeout(resolve, 1_000)) },
+    )
+    const conn = await s.pool.acquire()
+    s.pool.release(conn)
+    expect(s.pool.idle).toBe(0)
+    await s.clock.advance(500)
+    expect(s.fake.destroyed).toContain(conn)
+    expect(s.pool.stats().counters.destroyedBy['reset-failed']).toBe(1)
+  })
+
+  it('a reset that throws synchronously destroys the resource', async () => {
+    const s = setup(
+      { max: 1 },
+      {
+        reset: () => {
+          throw new Error('rollback failed')
+        },
+      },
+    )
+    const conn = await s.pool.acquire()
+    s.pool.release(conn)
+    expect(s.pool.stats().counters.destroyedBy['reset-failed']).toBe(1)
+    const next = await s.pool.acquire()
+    expect(next).not.toBe(conn)
+  })
+})
