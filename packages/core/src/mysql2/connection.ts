@@ -192,6 +192,14 @@ export interface DriverOptions {
   resetConnection: boolean
 }
 
+/** Connect errors that retrying soon will not fix: callers fail at once instead of waiting out their timeout. */
+const FATAL_CONNECT_ERRORS: ReadonlySet<string> = new Set([
+  'ER_ACCESS_DENIED_ERROR',
+  'ER_ACCESS_DENIED_NO_PASSWORD_ERROR',
+  'ER_DBACCESS_DENIED_ERROR',
+  'ER_BAD_DB_ERROR',
+])
+
 /** The engine driver: connect, QUIT, PING, COM_RESET_CONNECTION (when asked) and the broken check. */
 export function createDriver(host: PoolHost, options: DriverOptions): ResourceDriver<PooledConnection> {
   const driver: ResourceDriver<PooledConnection> = {
@@ -225,6 +233,7 @@ export function createDriver(host: PoolHost, options: DriverOptions): ResourceDr
         connection.ping((error) => (error ? reject(error) : resolve(true)))
       }),
     isBroken,
+    isFatalCreateError: (error) => FATAL_CONNECT_ERRORS.has((error as { code?: unknown } | null)?.code as string),
   }
   if (options.resetConnection) {
     driver.reset = (connection) =>
