@@ -482,13 +482,14 @@ describe('drain and clear', () => {
     expect((await pool.acquire()).id).toBeGreaterThan(0)
   })
 
-  it('clear without drain and nothing borrowed keeps one idle resource (engine limitation, documented)', async () => {
+  it('clear without drain and nothing borrowed destroys every idle resource and keeps working', async () => {
     const { pool, destroyed } = setup({ max: 3 })
     const loans = [await pool.acquire(), await pool.acquire(), await pool.acquire()]
     for (const r of loans) await pool.release(r)
     await pool.clear()
-    expect(destroyed).toHaveLength(2)
-    expect(props(pool)).toMatchObject({ size: 1, available: 1, max: 3 })
+    expect(destroyed).toHaveLength(3)
+    expect(props(pool)).toMatchObject({ size: 0, available: 0, max: 3 })
+    expect((await pool.acquire()).id).toBeGreaterThan(3)
   })
 })
 

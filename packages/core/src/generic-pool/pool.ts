@@ -111,7 +111,7 @@ export class Pool<T> extends EventEmitter {
   }
   /** Resources currently lent out (not those being validated). */
   get borrowed(): number {
-    return this.engine.stats().borrowed
+    return this.engine.borrowed
   }
   /** Acquires waiting for a resource. */
   get pending(): number {
@@ -224,7 +224,7 @@ export class Pool<T> extends EventEmitter {
     if ((engine.state === 'running' || engine.state === 'suspended') && engine.min > 0) engine.resize({ min: 0 })
     this.#drained = new Promise<void>((resolve) => {
       const check = (): void => {
-        if (engine.pending > 0 || (engine.state !== 'closed' && engine.stats().borrowed > 0)) return
+        if (engine.pending > 0 || (engine.state !== 'closed' && engine.borrowed > 0)) return
         for (const event of SETTLING_EVENTS) engine.off(event, check)
         resolve()
       }
@@ -245,11 +245,7 @@ export class Pool<T> extends EventEmitter {
   clear(): Promise<void> {
     const engine = this.engine
     if (this.#draining || engine.state === 'closing' || engine.state === 'closed') return this.#wrap(engine.close())
-    // The engine has no "close idle resources" call: shrinking max to what is in use closes idle ones
-    // (all of them, except one when nothing is in use, as max cannot go below 1); then restore the sizes.
-    const { min, max } = engine
-    engine.resize({ min: 0, max: Math.max(engine.used, 1) })
-    engine.resize({ min, max })
+    engine.evictIdle()
     return this.#wrap(Promise.resolve())
   }
 
