@@ -44,6 +44,16 @@ describeWithPostgres('@pools/core/pg on PostgreSQL', () => {
     (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
 
   describe('reset on release', () => {
+    it('a client with nothing to roll back is reusable at once: sequential queries use one connection', async () => {
+      const pool = make({ max: 5 })
+      for (let i = 0; i < 30; i++) await pool.query('SELECT 1')
+      const c = await pool.connect()
+      c.release()
+      expect(pool.totalCount).toBe(1)
+      expect(pool.idleCount).toBe(1)
+      expect(pool.stats().counters.created).toBe(1)
+    })
+
     it('a transaction left open is rolled back before the next borrower sees the connection', async () => {
       const pool = make({ max: 1 })
       const first = await pool.connect()

@@ -43,6 +43,7 @@ describe('parsePoolConfig: defaults', () => {
       leakCaptureStack: 'after-first-leak',
       housekeepingIntervalMs: 1_000,
       closeGraceMs: 10_000,
+      failWaiterOnCreateError: false,
       allowExitOnIdle: false,
       retry: { initialDelayMs: 100, maxDelayMs: 10_000, multiplier: 2, jitterRatio: 0.5 },
       health: {

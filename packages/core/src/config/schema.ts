@@ -127,6 +127,12 @@ export const poolConfigSchema = z
       'Period of the single housekeeping timer (idle, lifetime, keepalive, leaks).',
     ).default(1_000),
     closeGraceMs: ms('Default time close() waits for borrowed resources before destroying them.').default(10_000),
+    failWaiterOnCreateError: z
+      .boolean()
+      .describe(
+        'Each failed create rejects the longest-waiting caller with that error at once (pg-pool and mysql2 behaviour), instead of letting callers wait for a later create or their timeout.',
+      )
+      .default(false),
     allowExitOnIdle: z
       .boolean()
       .describe('Let the process exit while only idle resources remain (drivers unref their sockets).')

@@ -110,3 +110,29 @@ describe('reset()', () => {
     expect(next).not.toBe(conn)
   })
 })
+
+describe('failWaiterOnCreateError', () => {
+  it('rejects the longest-waiting caller with each failed create, at once', async () => {
+    const s = setup({ max: 1, acquireTimeoutMs: 30_000, failWaiterOnCreateError: true })
+    s.fake.failWith = new Error('connect ECONNREFUSED 127.0.0.1:5432')
+    const first = track(s.pool.acquire(), s.clock)
+    const second = track(s.pool.acquire(), s.clock)
+    await s.clock.advance(0)
+    const error = rejectedWith(first, 'POOL_CREATE_FAILED')
+    expect(error.cause).toBe(s.fake.failWith)
+    expect(second.settled).toBe(false) // its own create comes after the backoff
+    await s.clock.advance(1_000)
+    rejectedWith(second, 'POOL_CREATE_FAILED')
+  })
+
+  it('is off by default: callers wait for a later create that succeeds', async () => {
+    const s = setup({ max: 1, acquireTimeoutMs: 30_000, retry: { initialDelayMs: 100, jitterRatio: 0 } })
+    s.fake.failWith = new Error('connect ECONNREFUSED 127.0.0.1:5432')
+    const waiting = track(s.pool.acquire(), s.clock)
+    await s.clock.advance(50)
+    expect(waiting.settled).toBe(false)
+    s.fake.failWith = undefined
+    await s.clock.advance(50)
+    expect(waiting.value).toBeDefined()
+  })
+})

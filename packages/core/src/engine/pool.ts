@@ -954,6 +954,16 @@ export class Pool<T> implements AsyncDisposable {
     // Nothing is open, so no release can serve the queue, and retrying soon will not help
     // (e.g. a wrong password): fail the waiters now instead of at their timeouts.
     if (fatal && this.#records.size === 0) this.#failWaiters(error)
+    else if (this.config.failWaiterOnCreateError) this.#failOneWaiter(error)
+  }
+
+  /** The caller waiting longest gets the create error (the create it was waiting for failed). */
+  #failOneWaiter(error: PoolError): void {
+    const waiter = this.#waiters.shift()
+    if (waiter === undefined) return
+    this.#settle(waiter)
+    this.#deadlines.trim(this.#waiters.size)
+    waiter.reject(error)
   }
 
   #failWaiters(error: PoolError): void {

@@ -59,6 +59,8 @@ export const PG_POOL_DEFAULTS = Object.freeze({
   maxLifetimeMs: 0,
   maxUses: 0,
   allowExitOnIdle: false,
+  // pg-pool rejects the connect() whose new client failed to connect, at once
+  failWaiterOnCreateError: true,
 } satisfies PoolConfigInput)
 
 /** The session settings a transaction pooler cannot keep for a client. */
@@ -137,7 +139,9 @@ export function engineConfigOf(options: PoolConfig): PoolConfigInput {
   const given = translatePgPoolOptions(options)
   const pools: unknown = options.pools
   if (pools === undefined || pools === null) return { ...PG_POOL_DEFAULTS, ...given, name }
-  if (typeof pools === 'string') return preset(pools as PresetName, { ...given, name })
+  if (typeof pools === 'string') {
+    return preset(pools as PresetName, { failWaiterOnCreateError: true, ...given, name })
+  }
   if (typeof pools === 'object' && !Array.isArray(pools)) {
     return { ...PG_POOL_DEFAULTS, ...given, name, ...(pools as PoolConfigInput) }
   }

@@ -1,6 +1,6 @@
 import pg from 'pg'
 import { createPool, type Pool as EnginePool } from '../engine/pool.js'
-import { describeCause, type PoolError } from '../errors/pool-error.js'
+import { describeCause, isPoolError, type PoolError } from '../errors/pool-error.js'
 import type { LeakReport } from '../events/pool-events.js'
 import type { PoolHealth } from '../health/pool-health.js'
 import type { PoolStats } from '../stats/pool-stats.js'
@@ -25,13 +25,6 @@ interface PgPoolFields {
   log: (...messages: unknown[]) => void
   ending: boolean
   ended: boolean
-}
-
-/** One `connect()`/`query()` checkout in progress. */
-interface Checkout {
-  readonly controller: AbortController
-  /** Set when a failed create is handed to this checkout (pg-pool fails the caller whose connect failed). */
-  failure: Error | undefined
 }
 
 const NOOP = (): void => {}
@@ -90,8 +83,6 @@ export class Pool extends pg.Pool {
   readonly #states = new WeakMap<pg.PoolClient, ClientState>()
   /** Clients in the pool, for `expiredCount` and `_clients`. */
   readonly #clients = new Set<pg.PoolClient>()
-  /** Checkouts waiting on the engine, oldest first, so a failed create can fail one (as pg-pool does). */
-  readonly #checkouts = new Set<Checkout>()
 
   constructor(options?: PoolConfig) {
     super(options)
@@ -106,7 +97,6 @@ export class Pool extends pg.Pool {
     Object.defineProperty(this, '_clients', { get: () => [...this.#clients], configurable: true, enumerable: false })
     this.pools = createPool(createPgDriver(this.#driverHost()), config)
     this.pools.on('create', ({ resource }) => this.#created(resource))
-    this.pools.on('createError', ({ error }) => this.#createFailed(error))
     this.pools.on('destroy', ({ resource }) => {
       this.#clients.delete(resource)
       this.#markEndedWhenEmpty()
@@ -296,16 +286,13 @@ export class Pool extends pg.Pool {
   /** Borrow through the engine: every checkout (connect and query) is queued, timed and counted there. */
   #checkout(): Promise<pg.PoolClient> {
     if (this.ending) return Promise.reject(new Error(PG_MESSAGES.ended))
-    const checkout: Checkout = { controller: new AbortController(), failure: undefined }
-    this.#checkouts.add(checkout)
-    return this.pools.acquire({ signal: checkout.controller.signal }).then(
-      (client) => {
-        this.#checkouts.delete(checkout)
-        return this.#lend(client)
-      },
+    return this.pools.acquire().then(
+      (client) => this.#lend(client),
       (error: unknown) => {
-        this.#checkouts.delete(checkout)
-        throw checkout.failure ?? withPgWording(error)
+        // a failed connect reaches the caller as pg's own error, as pg-pool gives it
+        throw isPoolError(error, 'POOL_CREATE_FAILED') && error.cause instanceof Error
+          ? error.cause
+          : withPgWording(error)
       },
     )
   }
@@ -450,18 +437,6 @@ export class Pool extends pg.Pool {
     } catch (error) {
       warn(`[pools:${this.#name}] a 'connect' listener threw: ${describeCause(error)}`)
     }
-  }
-
-  /** pg-pool fails the connect() whose new client could not connect; the engine would retry for it. */
-  #createFailed(error: PoolError): void {
-    const next = this.#checkouts.values().next()
-    if (next.done) return
-    const checkout = next.value
-    this.#checkouts.delete(checkout)
-    const failure =
-      error.code === 'POOL_CREATE_FAILED' && error.cause instanceof Error ? error.cause : withPgWording(error)
-    checkout.failure = failure as Error
-    checkout.controller.abort(failure)
   }
 
   #removed(client: pg.PoolClient, state: ClientState | undefined): void {
