@@ -15,13 +15,28 @@ describe('isFatalCreateError', () => {
     expect(error.message).toContain('password authentication failed')
   })
 
-  it('keeps failing new callers fast while backing off, without a create per caller (no retry storm)', async () => {
+  it('callers arriving while it backs off wait for the next attempt and share its outcome: one create per step', async () => {
     const s = setup({ max: 4, retry: { initialDelayMs: 1_000, jitterRatio: 0 } }, { isFatalCreateError })
     s.fake.failWith = authError
     await rejection(s.pool.acquire(), 'POOL_CREATE_FAILED')
-    const calls = s.fake.createCalls.length
-    for (let i = 0; i < 50; i++) await rejection(s.pool.acquire(), 'POOL_CREATE_FAILED')
-    expect(s.fake.createCalls.length).toBe(calls)
+    expect(s.fake.createCalls).toHaveLength(1)
+    const callers = Array.from({ length: 50 }, () => track(s.pool.acquire(), s.clock))
+    await s.clock.advance(999)
+    expect(s.fake.createCalls).toHaveLength(1) // no create per caller
+    expect(callers.every((c) => !c.settled)).toBe(true)
+    await s.clock.advance(1)
+    expect(s.fake.createCalls).toHaveLength(2) // one attempt for the step
+    for (const c of callers) rejectedWith(c, 'POOL_CREATE_FAILED')
+  })
+
+  it('a caller arriving after the password is fixed is served by the next attempt, not refused', async () => {
+    const s = setup({ max: 2, retry: { initialDelayMs: 1_000, jitterRatio: 0 } }, { isFatalCreateError })
+    s.fake.failWith = authError
+    await rejection(s.pool.acquire(), 'POOL_CREATE_FAILED')
+    s.fake.failWith = undefined
+    const waiting = track(s.pool.acquire(), s.clock)
+    await s.clock.advance(1_000)
+    expect(waiting.value).toBeDefined()
   })
 
   it('recovers once the cause is fixed: the backoff retry succeeds and callers are served again', async () => {

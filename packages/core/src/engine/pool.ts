@@ -612,13 +612,7 @@ export class Pool<T> implements AsyncDisposable {
     return undefined
   }
 
-  /** The last create failed for a reason retrying will not fix soon, and nothing is open to serve callers. */
-  #createBlocked(): boolean {
-    return this.#creator.lastErrorFatal && this.#records.size === 0 && this.#creator.backingOff
-  }
-
   #enqueue(id: number, options: AcquireOptions | undefined, site: Error | undefined): Promise<T> {
-    if (this.#createBlocked()) return Promise.reject(this.#creator.lastError)
     // a caller that an idle resource will serve once it is checked is not waiting for capacity
     const available = this.#state === 'running' ? this.#idle.length : 0
     if (this.#waiters.size >= this.config.maxWaiting + available) {

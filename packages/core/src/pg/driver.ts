@@ -75,6 +75,13 @@ export function isBusy(client: pg.PoolClient): boolean {
 }
 
 /** Has the client failed or been ended? (pg-pool: `!client._queryable || client._ending`.) */
+/**
+ * Connect errors that retrying soon will not fix (SQLSTATE): wrong password, no such role or
+ * database, not authorised. The engine fails waiting callers at once instead of at their timeout,
+ * and keeps retrying with backoff (a rotated password is picked up by the next try).
+ */
+const FATAL_CONNECT_CODES: ReadonlySet<string> = new Set(['28P01', '28000', '3D000', '42501'])
+
 export function isBrokenClient(client: pg.PoolClient, state: ClientState | undefined): boolean {
   const c = internals(client)
   return c._queryable === false || c._ending === true || c._ended === true || state?.errored === true
@@ -195,6 +202,9 @@ export function createPgDriver(host: PgDriverHost): ResourceDriver<pg.PoolClient
       return rollBack(client, host)
     },
 
+    isFatalCreateError(error: unknown): boolean {
+      return FATAL_CONNECT_CODES.has((error as { code?: unknown } | null)?.code as string)
+    },
     isBroken(client: pg.PoolClient): boolean {
       return isBrokenClient(client, host.state(client))
     },
