@@ -10,7 +10,13 @@ const driver = {
   validate: async (conn) => conn.queries < 1_000,
 }
 
-const pool = createPool(driver, { name: 'demo', min: 2, max: 5, acquireTimeoutMs: 200, leakDetectionThresholdMs: 10_000 })
+const pool = createPool(driver, {
+  name: 'demo',
+  min: 2,
+  max: 5,
+  acquireTimeoutMs: 200,
+  leakDetectionThresholdMs: 10_000,
+})
 await pool.ready() // fails fast if the "server" is unreachable
 
 // use() always gives the resource back, even when the callback throws.
@@ -36,7 +42,11 @@ for (const conn of held) pool.release(conn)
 
 const { total, idle, counters, acquireWaitMs } = pool.stats()
 console.log({ total, idle, acquired: counters.acquired, timeouts: counters.timeouts, waitP99Ms: acquireWaitMs.p99 })
-console.log('health:', pool.health().status, pool.health().reasons.map((r) => r.message))
+console.log(
+  'health:',
+  pool.health().status,
+  pool.health().reasons.map((r) => r.message),
+)
 
 await pool.close()
 console.log('closed:', pool.state)

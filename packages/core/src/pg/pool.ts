@@ -1,6 +1,6 @@
 import pg from 'pg'
 import { createPool, type Pool as EnginePool } from '../engine/pool.js'
-import { describeCause, isPoolError, type PoolError } from '../errors/pool-error.js'
+import { describeCause, isPoolError } from '../errors/pool-error.js'
 import type { LeakReport } from '../events/pool-events.js'
 import type { PoolHealth } from '../health/pool-health.js'
 import type { PoolStats } from '../stats/pool-stats.js'
