@@ -700,7 +700,8 @@ export class Pool<T> implements AsyncDisposable {
    * A resource is available (created, released, reset or validated). `verified`:
    * it was just created or validated, so a waiter gets it without another check.
    */
-  #makeAvailable(record: PooledResource<T>, verified = false): void {
+  /** `now`: a clock reading the caller just took (release), saving a second read on hand-off. */
+  #makeAvailable(record: PooledResource<T>, verified = false, now?: number): void {
     if (this.#state === 'closing' || this.#state === 'closed') {
       this.#destroy(record, 'closed')
       return
@@ -711,9 +712,9 @@ export class Pool<T> implements AsyncDisposable {
       return
     }
     if (this.#waiters.size > 0 && this.#state === 'running') {
-      const now = this.#clock.now()
-      if (verified || !this.#validateOnBorrow || now - record.lastAliveAt < this.#validationBypassMs) {
-        this.#serve(this.#waiters.shift()!, record, now)
+      const at = now ?? this.#clock.now()
+      if (verified || !this.#validateOnBorrow || at - record.lastAliveAt < this.#validationBypassMs) {
+        this.#serve(this.#waiters.shift()!, record, at)
         return
       }
       if (this.#waiters.size > this.#validatingForWaiters) {
@@ -791,7 +792,7 @@ export class Pool<T> implements AsyncDisposable {
       this.#resetAndCheck(record)
       return
     }
-    this.#makeAvailable(record)
+    this.#makeAvailable(record, false, now)
   }
 
   /** Pop the most recently used idle resource, destroying any found broken on the way. */
