@@ -256,7 +256,7 @@ export class Pool<T> implements AsyncDisposable {
     if (options === undefined && this.#waiters.size === 0 && this.#state === 'running') {
       const record = this.#idle.pop()
       if (record !== undefined) {
-        if (!record.broken && !this.#checkBroken) {
+        if (!record.broken && !(this.#checkBroken && this.#isBroken(record))) {
           const now = this.#clock.now()
           if (!this.#validateOnBorrow || now - record.lastAliveAt < this.#validationBypassMs) {
             const id = ++this.#seq
@@ -789,7 +789,7 @@ export class Pool<T> implements AsyncDisposable {
       return
     }
     if (this.#returnWork) {
-      this.#resetAndCheck(record)
+      this.#resetAndCheck(record, now)
       return
     }
     this.#makeAvailable(record, false, now)
@@ -816,7 +816,7 @@ export class Pool<T> implements AsyncDisposable {
   }
 
   /** Reset (if the driver can) and validate on return (if configured), then make available. */
-  #resetAndCheck(record: PooledResource<T>): void {
+  #resetAndCheck(record: PooledResource<T>, now: number): void {
     const reset = this.#driver.reset
     if (reset !== undefined) {
       let result: Promise<void> | void
@@ -832,7 +832,7 @@ export class Pool<T> implements AsyncDisposable {
         return
       }
     }
-    this.#checkOnReturn(record)
+    this.#checkOnReturn(record, now)
   }
 
   async #awaitReset(record: PooledResource<T>, pending: Promise<void>): Promise<void> {
@@ -855,7 +855,8 @@ export class Pool<T> implements AsyncDisposable {
     this.#dispatch()
   }
 
-  #checkOnReturn(record: PooledResource<T>): void {
+  /** `now`: the release's clock reading when nothing asynchronous happened since. */
+  #checkOnReturn(record: PooledResource<T>, now?: number): void {
     if (this.config.validateOnReturn && this.#driver.validate !== undefined) {
       void validateResource(this.#driver, record.resource, this.config.validationTimeoutMs, this.#clock).then(
         (outcome) => {
@@ -864,7 +865,7 @@ export class Pool<T> implements AsyncDisposable {
       )
       return
     }
-    this.#makeAvailable(record)
+    this.#makeAvailable(record, false, now)
   }
 
   #invalidReturn(resource: T, record: PooledResource<T> | undefined, what: 'release' | 'destroy'): void {
