@@ -2,8 +2,11 @@
 # Start the local PostgreSQL, MariaDB/MySQL and Redis used by the integration tests, if they are
 # not already answering; wait (bounded) until each answers; create the `test` databases.
 #
-#   scripts/start-services.sh                 # all three
+#   scripts/start-services.sh                 # all three, and the PgBouncer binary
 #   scripts/start-services.sh postgres redis  # a subset
+#
+# PgBouncer is not started here (the fault suite starts private ones, test/harness/pgbouncer.ts); when
+# /usr/sbin/pgbouncer is missing and we are root, the Debian package is installed (apt-get, bounded).
 #
 # Idempotent: safe to run when everything is already up (it then only checks).
 # Exit status: 0 when every requested service answers, 1 otherwise (with one line per failure).
@@ -16,6 +19,8 @@
 set -uo pipefail
 
 WAIT_SECONDS="${START_SERVICES_WAIT_SECONDS:-30}"
+APT_SECONDS="${START_SERVICES_APT_SECONDS:-300}"
+PGBOUNCER_BIN=/usr/sbin/pgbouncer
 PG_HOST=127.0.0.1 PG_PORT=5432
 MYSQL_HOST=127.0.0.1 MYSQL_PORT=3306
 REDIS_HOST=127.0.0.1 REDIS_PORT=6379
@@ -27,6 +32,7 @@ fail() {
   failures+=("$1: $2")
   printf '[start-services] ERROR %s: %s\n' "$1" "$2" >&2
 }
+warn() { printf '[start-services] WARNING %s\n' "$*" >&2; }
 have() { command -v "$1" >/dev/null 2>&1; }
 as_root() { [ "$(id -u)" -eq 0 ]; }
 
@@ -164,16 +170,58 @@ start_redis() {
   log "Redis answering on $REDIS_HOST:$REDIS_PORT"
 }
 
+# --------------------------------------------------------------------------------------------- PgBouncer
+pgbouncer_version() {
+  local bin=$PGBOUNCER_BIN
+  [ -x "$bin" ] || bin=$(command -v pgbouncer 2>/dev/null) || return 1
+  timeout 5 "$bin" --version 2>/dev/null | head -n 1
+}
+
+ensure_pgbouncer() {
+  local version
+  if version=$(pgbouncer_version) && [ -n "$version" ]; then
+    log "PgBouncer installed: $version"
+    return
+  fi
+  if ! as_root; then
+    warn "pgbouncer: $PGBOUNCER_BIN not found, and installing it needs root; the PgBouncer fault tests will be skipped (and fail under CI). Install pgbouncer, or set POOLS_TEST_PGBOUNCER to its path"
+    return
+  fi
+  if ! have apt-get; then
+    fail pgbouncer "$PGBOUNCER_BIN not found and apt-get not available (install pgbouncer, or set POOLS_TEST_PGBOUNCER)"
+    return
+  fi
+  log "installing pgbouncer: apt-get update + install (each bounded to ${APT_SECONDS}s)"
+  # The package's init script would start a system-wide pgbouncer on :6432; the tests start their own.
+  local policy=/usr/sbin/policy-rc.d created_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && created_policy=1
+  fi
+  # A partly failing update (one unreachable source) may still leave the package installable: try anyway.
+  if ! timeout "$APT_SECONDS" apt-get update -qq 2>&1 | sed 's/^/[start-services]   /'; then
+    warn "pgbouncer: apt-get update failed or timed out; trying the install anyway"
+  fi
+  DEBIAN_FRONTEND=noninteractive timeout "$APT_SECONDS" \
+    apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=60 pgbouncer 2>&1 | sed 's/^/[start-services]   /'
+  if [ "$created_policy" -eq 1 ]; then rm -f "$policy"; fi
+  if version=$(pgbouncer_version) && [ -n "$version" ]; then
+    log "PgBouncer installed: $version"
+  else
+    fail pgbouncer "could not install the pgbouncer package with apt-get (no network or no package source?); install pgbouncer yourself, or set POOLS_TEST_PGBOUNCER"
+  fi
+}
+
 # --------------------------------------------------------------------------------------------- main
 services=("$@")
-if [ ${#services[@]} -eq 0 ]; then services=(postgres mysql redis); fi
+if [ ${#services[@]} -eq 0 ]; then services=(postgres mysql redis pgbouncer); fi
 for service in "${services[@]}"; do
   case "$service" in
   postgres | pg) start_postgres ;;
   mysql | mariadb) start_mysql ;;
   redis) start_redis ;;
+  pgbouncer) ensure_pgbouncer ;;
   *)
-    echo "usage: $0 [postgres] [mysql] [redis]" >&2
+    echo "usage: $0 [postgres] [mysql] [redis] [pgbouncer]" >&2
     exit 2
     ;;
   esac

@@ -38,6 +38,7 @@ export {
   usePostgres,
   useRedis,
 } from './databases.js'
+export * from './pgbouncer.js'
 export {
   type PrivatePostgres,
   type PrivatePostgresOptions,

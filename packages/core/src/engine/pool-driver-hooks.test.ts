@@ -127,7 +127,7 @@ describe('reset()', () => {
 })
 
 describe('failWaiterOnCreateError', () => {
-  it('rejects the longest-waiting caller with each failed create, at once', async () => {
+  it("with nothing open, every waiting caller gets the failed attempt's error at once", async () => {
     const s = setup({ max: 1, acquireTimeoutMs: 30_000, failWaiterOnCreateError: true })
     s.fake.failWith = new Error('connect ECONNREFUSED 127.0.0.1:5432')
     const first = track(s.pool.acquire(), s.clock)
@@ -135,9 +135,22 @@ describe('failWaiterOnCreateError', () => {
     await s.clock.advance(0)
     const error = rejectedWith(first, 'POOL_CREATE_FAILED')
     expect(error.cause).toBe(s.fake.failWith)
-    expect(second.settled).toBe(false) // its own create comes after the backoff
-    await s.clock.advance(1_000)
     rejectedWith(second, 'POOL_CREATE_FAILED')
+    expect(s.fake.createCalls).toHaveLength(1)
+  })
+
+  it('with resources open, each failed create rejects only the longest-waiting caller', async () => {
+    const s = setup({ max: 2, acquireTimeoutMs: 30_000, failWaiterOnCreateError: true })
+    const held = await s.pool.acquire()
+    s.fake.failWith = new Error('connect ECONNREFUSED 127.0.0.1:5432')
+    const first = track(s.pool.acquire(), s.clock)
+    const second = track(s.pool.acquire(), s.clock)
+    await s.clock.advance(0)
+    rejectedWith(first, 'POOL_CREATE_FAILED')
+    expect(second.settled).toBe(false) // `held` may still come back to it
+    s.pool.release(held)
+    await s.clock.advance(0)
+    expect(second.value).toBe(held)
   })
 
   it('is off by default: callers wait for a later create that succeeds', async () => {
@@ -149,5 +162,54 @@ describe('failWaiterOnCreateError', () => {
     s.fake.failWith = undefined
     await s.clock.advance(50)
     expect(waiting.value).toBeDefined()
+  })
+})
+
+describe('hand-off to a waiter with isBroken', () => {
+  it('a resource found broken right after its release (same synchronous run) never reaches the waiter', async () => {
+    const broken = new Set<number>()
+    const s = setup({ max: 1 }, { isBroken: (c) => broken.has(c.id) })
+    const conn = await s.pool.acquire()
+    const waiting = track(s.pool.acquire(), s.clock)
+    // like a driver callback that releases, then reads the FATAL that came in the same packet
+    s.pool.release(conn)
+    broken.add(conn.id)
+    await s.clock.advance(0)
+    expect(waiting.value).toBeDefined()
+    expect(waiting.value).not.toBe(conn)
+    expect(conn.closed).toBe(true)
+    expect(s.pool.stats().counters.destroyedBy.broken).toBe(1)
+  })
+
+  it('without isBroken the hand-off stays synchronous', async () => {
+    const s = setup({ max: 1 })
+    const conn = await s.pool.acquire()
+    const waiting = track(s.pool.acquire(), s.clock)
+    s.pool.release(conn)
+    expect(s.pool.borrowed).toBe(1) // lent to the waiter inside release()
+    await s.clock.advance(0)
+    expect(waiting.value).toBe(conn)
+  })
+})
+
+describe('hand-off with isBroken and validation on every borrow', () => {
+  it('a just-validated resource goes straight to the waiter (no validation loop)', async () => {
+    let validations = 0
+    const s = setup(
+      { max: 1, validationBypassMs: 0 },
+      {
+        isBroken: () => false,
+        validate: () => {
+          validations++
+          return true
+        },
+      },
+    )
+    const conn = await s.pool.acquire()
+    const waiting = track(s.pool.acquire(), s.clock)
+    s.pool.release(conn)
+    await s.clock.advance(0)
+    expect(waiting.value).toBe(conn)
+    expect(validations).toBe(1)
   })
 })

@@ -292,17 +292,19 @@ describe('reset and isBroken on release', () => {
 
   it('destroys a released resource that isBroken() reports (or that throws in isBroken)', async () => {
     const broken = new Set<number>()
+    const unsure = new Set<number>()
     const s = setup(
       { max: 2 },
       {
         isBroken: (c) => {
-          if (c.id === 2) throw new Error('cannot tell')
+          if (unsure.has(c.id)) throw new Error('cannot tell')
           return broken.has(c.id)
         },
       },
     )
     const a = await s.pool.acquire()
     const b = await s.pool.acquire()
+    unsure.add(b.id)
     broken.add(a.id)
     s.pool.release(a)
     s.pool.release(b)

@@ -110,6 +110,11 @@ export class Pool<T> implements AsyncDisposable {
   #min: number
   #max: number
   #seq = 0
+  #dispatchQueued = false
+  readonly #queuedDispatch = (): void => {
+    this.#dispatchQueued = false
+    this.#dispatch()
+  }
   /** Resources lent out right now (kept as a counter: adapters read it often). */
   #borrowed = 0
   /** Resources being validated on their way to a waiter. */
@@ -712,6 +717,18 @@ export class Pool<T> implements AsyncDisposable {
       return
     }
     if (this.#waiters.size > 0 && this.#state === 'running') {
+      if (this.#checkBroken && !verified) {
+        // A release often happens inside the driver's own callback, before it has finished reading
+        // the data that came with it, which may say the connection is dead. Hand over one microtask
+        // later, when isBroken() sees the final state, instead of lending a resource about to fail.
+        record.state = IDLE
+        this.#idle.push(record)
+        if (!this.#dispatchQueued) {
+          this.#dispatchQueued = true
+          queueMicrotask(this.#queuedDispatch)
+        }
+        return
+      }
       const at = now ?? this.#clock.now()
       if (verified || !this.#validateOnBorrow || at - record.lastAliveAt < this.#validationBypassMs) {
         this.#serve(this.#waiters.shift()!, record, at)
@@ -950,7 +967,11 @@ export class Pool<T> implements AsyncDisposable {
     // Nothing is open, so no release can serve the queue, and retrying soon will not help
     // (e.g. a wrong password): fail the waiters now instead of at their timeouts.
     if (fatal && this.#records.size === 0) this.#failWaiters(error)
-    else if (this.config.failWaiterOnCreateError) this.#failOneWaiter(error)
+    else if (this.config.failWaiterOnCreateError) {
+      // nothing open: no release can serve anyone, so every caller gets this attempt's error at once
+      if (this.#records.size === 0) this.#failWaiters(error)
+      else this.#failOneWaiter(error)
+    }
   }
 
   /** The caller waiting longest gets the create error (the create it was waiting for failed). */

@@ -182,6 +182,28 @@ function close(connection: PooledConnection): Promise<void> | undefined {
   })
 }
 
+/**
+ * Stop the statement a connection is still running, server-side (`KILL QUERY` on a short-lived side
+ * connection). Closing the socket alone leaves the server running it, and holding a connection,
+ * until it ends. Never rejects; the engine bounds the whole destroy with destroyTimeoutMs.
+ */
+function killRunningQuery(connection: PooledConnection, config: unknown): Promise<void> {
+  const threadId = (connection as { threadId?: unknown }).threadId
+  // only a statement runs on in the server; a PING or reset that hangs has nothing there to stop
+  const command = connection._command?.constructor?.name
+  if ((command !== 'Query' && command !== 'Execute') || isBroken(connection) || typeof threadId !== 'number') {
+    return Promise.resolve()
+  }
+  return new Promise((resolve) => {
+    const side = mysql.createConnection(config as mysql.ConnectionOptions)
+    side.on('error', () => {})
+    side.query(`KILL QUERY ${threadId}`, () => {
+      side.destroy()
+      resolve()
+    })
+  })
+}
+
 /** What the driver needs from the pool besides being the connections' `_pool`. */
 export interface DriverOptions {
   /** A fresh per-connection copy of the connection config (changeUser mutates it in place). */
@@ -227,7 +249,10 @@ export function createDriver(host: PoolHost, options: DriverOptions): ResourceDr
           resolve(connection)
         })
       }),
-    destroy: close,
+    destroy: async (connection) => {
+      await killRunningQuery(connection, options.connectionConfig())
+      await close(connection)
+    },
     validate: (connection) =>
       new Promise<boolean>((resolve, reject) => {
         connection.ping((error) => (error ? reject(error) : resolve(true)))

@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import type pg from 'pg'
 import type { ResourceDriver } from '../driver/resource-driver.js'
 
@@ -103,6 +104,29 @@ function abortConnect(client: pg.PoolClient): void {
   else void client.end().catch(() => {})
 }
 
+/**
+ * Ask the server to cancel whatever this client is running (PostgreSQL's CancelRequest on a
+ * fresh socket). Without it a force-closed client's backend keeps running its query, holding a
+ * server connection, until the query ends. Never rejects; the engine bounds it with destroyTimeoutMs.
+ */
+function sendCancel(client: pg.PoolClient): Promise<void> {
+  const c = client as unknown as { processID?: unknown; secretKey?: unknown; host?: unknown; port?: unknown }
+  if (typeof c.processID !== 'number' || typeof c.secretKey !== 'number') return Promise.resolve()
+  const host = typeof c.host === 'string' && c.host !== '' ? c.host : 'localhost'
+  const port = typeof c.port === 'number' ? c.port : 5432
+  const message = Buffer.alloc(16)
+  message.writeInt32BE(16, 0)
+  message.writeInt32BE(80877102, 4) // the CancelRequest code
+  message.writeInt32BE(c.processID, 8)
+  message.writeInt32BE(c.secretKey, 12)
+  return new Promise((resolve) => {
+    const socket = host.startsWith('/') ? connect(`${host}/.s.PGSQL.${port}`) : connect(port, host)
+    socket.once('connect', () => socket.end(message))
+    socket.once('error', () => resolve())
+    socket.once('close', () => resolve())
+  })
+}
+
 /** Close a client; resolves once its socket is gone (never rejects). */
 function endClient(client: pg.PoolClient): Promise<void> {
   return new Promise((resolve) => {
@@ -185,6 +209,8 @@ export function createPgDriver(host: PgDriverHost): ResourceDriver<pg.PoolClient
 
     async destroy(client: pg.PoolClient): Promise<void> {
       const state = host.state(client)
+      // forced out mid-query (close grace over, leak reclaimed, reset timed out): stop the query server-side
+      if (isBusy(client) && !isBrokenClient(client, state)) await sendCancel(client)
       await endClient(client)
       host.removed(client, state)
     },
