@@ -1,8 +1,17 @@
 /**
  * Benchmark orchestrator: `npm run bench` (builds first) or `node bench/run.mjs [flags]`.
  *
- *   --rounds N        interleaved rounds (default 7; 3 with --quick)
- *   --scenario LIST   comma list of a,b,c,d,e (default: all)
+ *   --rounds N        interleaved rounds (default 7; 3 with --quick), for the micro and the pg scenarios
+ *   --scenario LIST   comma list of a,b,c,d,e and pg-query,pg-connect,pg-raw,pgbench; `pg` = all four pg
+ *                     ones, `micro` = a–e (default: everything)
+ *   --pg              only the real-PostgreSQL scenarios (same as --scenario pg)
+ *   --no-pg           skip the real-PostgreSQL scenarios
+ *   --pg-pools LIST   comma list of pools,pg,floor (default: all three) for pg-query and pg-connect
+ *   --pg-ms N         measured time per pg measurement (default 5000; 1500 with --quick)
+ *   --pg-warm-ms N    warm-up before it (default 2000; 500 with --quick)
+ *   --pg-callers N    concurrent callers (default 200)
+ *   --pg-raw-concurrency N  connections open at once in pg-raw, the connect-per-query baseline (default 10)
+ *   --pgbench-sec N   duration of each pgbench run (default 5)
  *   --pools LIST      comma list of pools,pools-leak,floor,generic-pool,tarn,pg-pool (the default) and
  *                     pools-leak-nostack (opt-in: leak detection without stack capture)
  *   --quick           shorter measurements and fewer rounds (a smoke run, not for publishing)
@@ -12,6 +21,9 @@
  * Every (pool × scenario) measurement runs in a fresh child process (bench/worker.mjs). Throughput
  * scenarios run in rounds: each round runs every pool once, in an order rotated by one each round,
  * so slow drift of the machine hits every pool alike and ratios can be paired per round.
+ *
+ * The pg scenarios need a PostgreSQL server (PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE, default
+ * postgres@127.0.0.1:5432/test). If it does not answer, they are skipped, loudly, and the rest runs.
  */
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -20,19 +32,56 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DEFAULT_POOLS, OURS, POOL_NAMES } from './lib/adapters.mjs'
+import {
+  connectionFromEnv,
+  countConnections,
+  describeConnection,
+  probe,
+  runPgbench,
+  waitForNoConnections,
+} from './lib/pg.mjs'
+import { buildPgReport, PG_POOL_NAMES } from './lib/pg-report.mjs'
 import { buildReport } from './lib/report.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '..')
 const workerPath = path.join(here, 'worker.mjs')
+const pgWorkerPath = path.join(here, 'pg-worker.mjs')
 const enginePath = path.join(root, 'packages/core/dist/index.js')
+const pgAdapterPath = path.join(root, 'packages/core/dist/pg/index.js')
 
-const SCENARIOS = ['a', 'b', 'c', 'd', 'e']
-const ALIASES = { seq: 'a', sequential: 'a', burst: 'b', microtask: 'b', fair: 'c', wait: 'c', alloc: 'd', heap: 'e' }
+const MICRO = ['a', 'b', 'c', 'd', 'e']
+const PG = ['pg-query', 'pg-connect', 'pg-raw', 'pgbench']
+const SCENARIOS = [...MICRO, ...PG]
+const ALIASES = {
+  seq: 'a',
+  sequential: 'a',
+  burst: 'b',
+  microtask: 'b',
+  fair: 'c',
+  wait: 'c',
+  alloc: 'd',
+  heap: 'e',
+  query: 'pg-query',
+  connect: 'pg-connect',
+  raw: 'pg-raw',
+  baseline: 'pg-raw',
+  'client-per-query': 'pg-raw',
+}
+const GROUPS = { pg: PG, micro: MICRO }
+const isPg = (s) => PG.includes(s)
 
 function parseArgs(argv) {
   const args = { rounds: undefined, scenarios: SCENARIOS, pools: DEFAULT_POOLS, quick: false, heapCycles: undefined }
   args.write = true
+  args.pgPools = PG_POOL_NAMES
+  args.pgOnly = false
+  args.noPg = false
+  const int = (flag, v, least = 1) => {
+    const n = Number.parseInt(v, 10)
+    if (!(n >= least)) throw new Error(`${flag} must be an integer >= ${least}`)
+    return n
+  }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined]
@@ -48,10 +97,42 @@ function parseArgs(argv) {
         break
       case '--scenario':
       case '--scenarios':
-        args.scenarios = value()
-          .split(',')
-          .map((s) => ALIASES[s.trim()] ?? s.trim())
+        args.scenarios = [
+          ...new Set(
+            value()
+              .split(',')
+              .flatMap((s) => GROUPS[s.trim()] ?? [ALIASES[s.trim()] ?? s.trim()]),
+          ),
+        ]
         for (const s of args.scenarios) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario "${s}"`)
+        args.explicitPg = args.scenarios.some(isPg)
+        break
+      case '--pg':
+        args.pgOnly = true
+        break
+      case '--no-pg':
+        args.noPg = true
+        break
+      case '--pg-pools':
+        args.pgPools = value()
+          .split(',')
+          .map((s) => s.trim())
+        for (const p of args.pgPools) if (!PG_POOL_NAMES.includes(p)) throw new Error(`unknown pg pool "${p}"`)
+        break
+      case '--pg-ms':
+        args.pgMs = int(flag, value(), 100)
+        break
+      case '--pg-warm-ms':
+        args.pgWarmMs = int(flag, value(), 0)
+        break
+      case '--pg-callers':
+        args.pgCallers = int(flag, value())
+        break
+      case '--pg-raw-concurrency':
+        args.pgRawConcurrency = int(flag, value())
+        break
+      case '--pgbench-sec':
+        args.pgbenchSec = int(flag, value())
         break
       case '--pools':
         args.pools = value()
@@ -71,7 +152,9 @@ function parseArgs(argv) {
       case '--help':
       case '-h':
         console.log(
-          'usage: node bench/run.mjs [--rounds N] [--scenario a,b,c,d,e] [--pools LIST] [--quick] [--heap-cycles N] [--no-write]',
+          'usage: node bench/run.mjs [--rounds N] [--scenario a,b,c,d,e,pg-query,pg-connect,pg-raw,pgbench|pg|micro] [--pg | --no-pg]\n' +
+            '                          [--pools LIST] [--pg-pools pools,pg,floor] [--pg-ms N] [--pg-warm-ms N] [--pg-callers N]\n' +
+            '                          [--pg-raw-concurrency N] [--pgbench-sec N] [--quick] [--heap-cycles N] [--no-write]',
         )
         process.exit(0)
         break
@@ -79,7 +162,19 @@ function parseArgs(argv) {
         throw new Error(`unknown flag "${a}" (try --help)`)
     }
   }
+  if (args.pgOnly && args.noPg) throw new Error('--pg and --no-pg exclude each other')
+  if (args.pgOnly) {
+    args.scenarios = args.scenarios.filter(isPg)
+    args.explicitPg = true
+  }
+  if (args.noPg) args.scenarios = args.scenarios.filter((s) => !isPg(s))
+  if (args.scenarios.length === 0) throw new Error('no scenario left to run')
   args.rounds ??= args.quick ? 3 : 7
+  args.pgMs ??= args.quick ? 1500 : 5000
+  args.pgWarmMs ??= args.quick ? 500 : 2000
+  args.pgCallers ??= 200
+  args.pgRawConcurrency ??= 10
+  args.pgbenchSec ??= 5
   return args
 }
 
@@ -202,7 +297,7 @@ const machine = {
   loadavgStart: os.loadavg(),
 }
 console.error(
-  `bench: ${machine.node}, ${machine.cpuModel} x${machine.cores}, rounds=${args.rounds}, scenarios=${args.scenarios.join(',')}, pools=${pools.join(',')}${args.quick ? ', QUICK' : ''}`,
+  `bench: ${machine.node}, ${machine.cpuModel} x${machine.cores}, rounds=${args.rounds}, scenarios=${args.scenarios.join(',')}${args.scenarios.some((s) => !isPg(s)) ? `, pools=${pools.join(',')}` : ''}${args.scenarios.some(isPg) ? `, pg-pools=${args.pgPools.join(',')}` : ''}${args.quick ? ', QUICK' : ''}`,
 )
 
 const runs = []
@@ -219,6 +314,128 @@ for (const scenario of args.scenarios.filter((s) => s === 'd' || s === 'e')) {
   for (const pool of poolsFor(scenario)) runs.push(runOne(pool, scenario, 0))
 }
 
+// ---- real PostgreSQL
+const pgScenarios = args.scenarios.filter(isPg)
+const pgInfo = pgScenarios.length ? await runPgScenarios(pgScenarios) : undefined
+
+/**
+ * The pg scenarios: rounds of pg-query and pg-connect (every pool in `args.pgPools` once each, the
+ * order alternating between rounds) followed by one pg-raw measurement, then pgbench once, then the
+ * check that no benchmark connection is left on the server.
+ */
+async function runPgScenarios(scenarios) {
+  const conn = connectionFromEnv()
+  const info = {
+    connection: describeConnection(conn),
+    scenarios,
+    pools: args.pgPools,
+    opts: {
+      callers: args.pgCallers,
+      max: 10,
+      warmMs: args.pgWarmMs,
+      ms: args.pgMs,
+      rawConcurrency: args.pgRawConcurrency,
+      pgbenchSec: args.pgbenchSec,
+    },
+  }
+  const server = await probe(conn)
+  info.server = server
+  if (!server.ok) {
+    info.skipped = `PostgreSQL not reachable at ${info.connection}: ${server.error}`
+    console.error(`\n${'!'.repeat(100)}\n! SKIPPING the real-PostgreSQL scenarios (${scenarios.join(', ')}):`)
+    console.error(
+      `! ${info.skipped}\n! Set PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE, or pass --no-pg.\n${'!'.repeat(100)}\n`,
+    )
+    return info
+  }
+  console.error(`pg: ${server.serverVersion} at ${info.connection} (max_connections ${server.maxConnections})`)
+  let pgPools = args.pgPools
+  if (!existsSync(pgAdapterPath) && pgPools.includes('pools')) {
+    console.error(`! ${path.relative(root, pgAdapterPath)} not found: skipping pools in the pg scenarios (pending)`)
+    pgPools = pgPools.filter((p) => p !== 'pools')
+    info.oursPending = true
+  }
+  info.pools = pgPools
+  info.before = await countConnections(conn)
+  if (info.before > 0)
+    console.error(`! ${info.before} pools-bench% connections were already open before the run (another run?)`)
+
+  const pgWorkerOpts = { ...info.opts, conn }
+  const timeout = args.pgWarmMs + args.pgMs + 60_000
+  const runPg = async (pool, scenario, round) => {
+    // A closed socket leaves its backend in pg_stat_activity for a moment: start each measurement clean.
+    const settle = await waitForNoConnections(conn, undefined, 10_000)
+    const t0 = Date.now()
+    const build = pool === 'pools' ? engineFingerprint()?.sha256 : undefined
+    const child = spawnSync(process.execPath, [pgWorkerPath, pool, scenario, JSON.stringify(pgWorkerOpts)], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout,
+      maxBuffer: 16 * 1024 * 1024,
+    })
+    const line = (child.stdout ?? '')
+      .split('\n')
+      .reverse()
+      .find((l) => l.startsWith('RESULT '))
+    const result = line
+      ? JSON.parse(line.slice('RESULT '.length))
+      : { pool, scenario, ok: false, error: `no result (exit ${child.status}, signal ${child.signal})` }
+    if (child.status !== 0 && result.ok) {
+      result.ok = false
+      result.error = `exit ${child.status}${child.signal ? `, signal ${child.signal}` : ''}: ${(child.stderr ?? '').trim().slice(-500)}`
+    } else if (!result.ok && !line) result.error += `: ${(child.stderr ?? '').slice(-2000)}`
+    result.exitStatus = child.status
+    result.round = round
+    result.at = new Date(t0).toISOString()
+    result.wallMs = Date.now() - t0
+    result.settleBefore = settle
+    if (build) result.engineBuild = build
+    const note = result.ok
+      ? `${fmt(result.opsPerSec)} ops/s, p50 ${result.latency.p50.toFixed(1)} ms, p99 ${result.latency.p99.toFixed(1)} ms`
+      : `FAILED: ${String(result.error).split('\n')[0]}`
+    console.error(`  [round ${round}] ${scenario.padEnd(10)} ${pool.padEnd(6)} ${note} (${result.wallMs} ms)`)
+    return result
+  }
+
+  const pooled = scenarios.filter((s) => s === 'pg-query' || s === 'pg-connect')
+  for (let round = 1; round <= args.rounds && (pooled.length || scenarios.includes('pg-raw')); round++) {
+    // Rotate by one every two rounds and reverse the even rounds: with three pools, over six rounds
+    // each takes each position twice and each pair runs in each order three times.
+    const rotated = [
+      ...pgPools.slice(((round - 1) >> 1) % pgPools.length),
+      ...pgPools.slice(0, ((round - 1) >> 1) % pgPools.length),
+    ]
+    const order = round % 2 ? rotated : rotated.reverse()
+    for (const scenario of pooled) for (const pool of order) runs.push(await runPg(pool, scenario, round))
+    if (scenarios.includes('pg-raw')) runs.push(await runPg('none', 'pg-raw', round))
+  }
+
+  if (scenarios.includes('pgbench')) {
+    await waitForNoConnections(conn, undefined, 10_000)
+    info.pgbench = await runPgbench(conn, {
+      clients: 10,
+      threads: 2,
+      seconds: args.pgbenchSec,
+      log: (m) => console.error(`  pgbench: ${m}`),
+    })
+    if (info.pgbench.ok)
+      console.error(
+        `  pgbench: ${info.pgbench.pooled.tps.toFixed(0)} tps persistent, ${info.pgbench.reconnect.tps.toFixed(0)} tps reconnecting (-C)`,
+      )
+    else console.error(`  ! pgbench: ${info.pgbench.error}`)
+  }
+
+  // Every worker ended its pools; nothing may be left on the server.
+  info.after = await waitForNoConnections(conn, undefined, 10_000)
+  info.after.query = "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pools-bench%'"
+  console.error(
+    info.after.last === 0
+      ? `pg: 0 pools-bench% connections left on the server (checked ${info.after.waitedMs} ms)`
+      : `! pg: ${info.after.last} pools-bench% connections still open on the server after 10 s`,
+  )
+  return info
+}
+
 const finishedAt = new Date()
 machine.loadavgEnd = os.loadavg()
 const engineAtEnd = engineFingerprint()
@@ -233,7 +450,9 @@ const engine = {
 }
 if (engine.mixed) console.error(`! measurements of pools ran against ${buildsMeasured.length} engine builds: re-run`)
 else if (engine.changedDuringRun) console.error('! packages/core/dist was rebuilt after the last measurement of pools')
+const pgReport = pgInfo ? buildPgReport({ runs, info: pgInfo, args }) : undefined
 const report = buildReport({
+  extra: pgReport,
   runs,
   machine,
   args: { ...args, pools },
@@ -256,3 +475,6 @@ if (args.write) {
   console.error(`wrote bench/results/${stamp}.json, bench/results/latest.json, bench/results/latest.md`)
 }
 if (runs.some((r) => !r.ok)) process.exitCode = 1
+// Asked for the pg scenarios explicitly and could not run them: that is a failure, not a skip.
+if (pgInfo?.skipped && args.explicitPg) process.exitCode = 2
+if (pgInfo && !pgInfo.skipped && pgInfo.after?.last > 0) process.exitCode = 1

@@ -12,8 +12,9 @@ export const MAX = 10
 
 /**
  * Names accepted by `--pools` / `worker.mjs`. `pools-leak` is ours with leak detection on (default
- * options otherwise, so acquire-site stacks are captured); `pools-leak-nostack` (opt-in, not in the
- * default run) also sets `leakCaptureStack: false`, to split the tracking cost from the stack cost.
+ * options otherwise: `leakCaptureStack` defaults to 'after-first-leak', so no acquire-site stack is
+ * captured until a leak has been seen); `pools-leak-nostack` (opt-in, not in the default run) sets
+ * `leakCaptureStack: false` ('never').
  */
 export const POOL_NAMES = ['pools', 'pools-leak', 'pools-leak-nostack', 'floor', 'generic-pool', 'tarn', 'pg-pool']
 /** What a run measures unless `--pools` says otherwise. */

@@ -31,7 +31,12 @@ const bytes = (n) => {
 }
 const ratioText = (s, d = 2) => (s?.n ? `${x(s.median, d)} (${x(s.min, d)}–${x(s.max, d)}, n=${s.n})` : '–')
 
-export function buildReport({ runs, machine, args, workerOpts, engineBuilt, engine, startedAt, finishedAt }) {
+/**
+ * `extra` (optional) adds another family of scenarios (bench/lib/pg-report.mjs): its `targets` join
+ * the targets table, its `banner` lines go under the header, its `markdown` lines before the list of
+ * failed measurements, and its `json` becomes `json.pg`.
+ */
+export function buildReport({ runs, machine, args, workerOpts, engineBuilt, engine, startedAt, finishedAt, extra }) {
   const ok = runs.filter((r) => r.ok)
   const of = (scenario, pool) => ok.filter((r) => r.scenario === scenario && r.pool === pool)
   const poolsIn = (scenario) => args.pools.filter((p) => ok.some((r) => r.scenario === scenario && r.pool === p))
@@ -171,6 +176,11 @@ export function buildReport({ runs, machine, args, workerOpts, engineBuilt, engi
     })
   }
 
+  if (extra) {
+    json.pg = extra.json
+    json.targets.push(...extra.targets)
+  }
+
   // ---- markdown
   const L = []
   L.push('# @pools/core benchmark results', '')
@@ -199,6 +209,7 @@ export function buildReport({ runs, machine, args, workerOpts, engineBuilt, engi
     )
   if (!engineBuilt)
     L.push('> **pools: pending**: packages/core/dist/index.js did not exist, so @pools/core was not measured.', '')
+  if (extra?.banner?.length) L.push(...extra.banner)
   L.push(
     'Ratios are paired per round (both measured in the same round), then the median of the per-round ratios is shown with their min–max.',
     '',
@@ -272,6 +283,7 @@ export function buildReport({ runs, machine, args, workerOpts, engineBuilt, engi
     }
     L.push('')
   }
+  if (extra?.markdown?.length) L.push(...extra.markdown)
   const failed = runs.filter((r) => !r.ok)
   if (failed.length) {
     L.push('## Failed measurements', '')

@@ -29,6 +29,12 @@ interface PgPoolFields {
 
 const NOOP = (): void => {}
 
+/** A failed checkout as pg-pool reports it: a failed connect as pg's own error, the rest in pg-pool's words. */
+function checkoutError(error: unknown): Error {
+  if (isPoolError(error, 'POOL_CREATE_FAILED') && error.cause instanceof Error) return error.cause
+  return withPgWording(error) as Error
+}
+
 /** pg's `Client` has `ref()`/`unref()` (its socket); @types/pg does not declare them. */
 function socketOf(client: pg.PoolClient): { ref(): void; unref(): void } {
   return client as unknown as { ref(): void; unref(): void }
@@ -221,9 +227,14 @@ export class Pool extends pg.Pool {
       vals = undefined
     }
     const response = this.#promisify(typeof cb === 'function' ? (cb as Callback) : undefined)
-    this.#checkout().then(
-      (client) => this.#runQuery(client, text, vals, response.callback),
-      (error: Error) => response.callback(error),
+    if (this.ending) {
+      response.callback(new Error(PG_MESSAGES.ended))
+      return response.result
+    }
+    // one promise stage between the engine handing a client over and the query being sent
+    this.pools.acquire().then(
+      (client) => this.#runQuery(this.#lend(client), text, vals, response.callback),
+      (error: unknown) => response.callback(checkoutError(error)),
     )
     return response.result
   }
@@ -289,10 +300,7 @@ export class Pool extends pg.Pool {
     return this.pools.acquire().then(
       (client) => this.#lend(client),
       (error: unknown) => {
-        // a failed connect reaches the caller as pg's own error, as pg-pool gives it
-        throw isPoolError(error, 'POOL_CREATE_FAILED') && error.cause instanceof Error
-          ? error.cause
-          : withPgWording(error)
+        throw checkoutError(error)
       },
     )
   }
