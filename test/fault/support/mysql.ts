@@ -3,10 +3,10 @@
  * processlist), pools whose warnings are recorded and that are always ended after the test.
  */
 import { createPool, type Pool, type PoolOptions } from '@pools/core/mysql2'
-import type { PoolConnection } from 'mysql2'
 import mysqlPromise from 'mysql2/promise'
 import { afterAll, afterEach, beforeAll } from 'vitest'
 import { type MysqlDatabase, useMysql } from '../../harness/index.js'
+import { end, getConnection, query, scalar } from '../../mysql2/support.js'
 import type { TcpProxy } from '../tcp-proxy.js'
 import { within } from './timing.js'
 
@@ -69,39 +69,7 @@ export function useMysqlFaults(): MysqlFaults {
   }
 }
 
-export function getConnection(pool: Pool): Promise<PoolConnection> {
-  return new Promise((resolve, reject) => {
-    pool.getConnection((error, connection) => (error ? reject(error) : resolve(connection)))
-  })
-}
-
-export function query<T = unknown>(
-  target: Pick<Pool, 'query'> | Pick<PoolConnection, 'query'>,
-  sql: string,
-  values: unknown[] = [],
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    ;(target as Pool).query(sql, values, (error: unknown, rows: unknown) =>
-      error ? reject(error) : resolve(rows as T),
-    )
-  })
-}
-
-export async function scalar<T = unknown>(
-  target: Pick<Pool, 'query'> | Pick<PoolConnection, 'query'>,
-  sql: string,
-  values: unknown[] = [],
-): Promise<T> {
-  const rows = await query<Record<string, unknown>[]>(target, sql, values)
-  return Object.values(rows[0] ?? {})[0] as T
-}
-
-/** `pool.end()` as a promise (resolves when every server connection is closed). */
-export function end(pool: Pool): Promise<void> {
-  return new Promise((resolve, reject) => {
-    pool.end((error) => (error ? reject(error) : resolve()))
-  })
-}
+export { end, getConnection, query, scalar }
 
 /** How mysql2 reports a connection the server ended (MariaDB closes or resets; MySQL 8 may send an error first). */
 export const SERVER_ENDED =
