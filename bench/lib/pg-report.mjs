@@ -1,5 +1,9 @@
 /** Summaries, targets and the markdown section of the real-PostgreSQL scenarios. */
+import { ms, ops, ratioText as ratio } from './format.mjs'
 import { summary } from './stats.mjs'
+
+// the pg tables show ratios with three digits
+const ratioText = (s, d = 3) => ratio(s, d)
 
 /** Names accepted by `--pg-pools` / `pg-worker.mjs` for pg-query and pg-connect. */
 export const PG_POOL_NAMES = ['pools', 'pg', 'floor']
@@ -13,18 +17,7 @@ const TITLES = {
   'pg-connect': "`const c = await pool.connect(); await c.query('SELECT 1'); c.release()`",
 }
 
-const ops = (n) =>
-  !Number.isFinite(n)
-    ? '–'
-    : n >= 1e6
-      ? `${(n / 1e6).toFixed(2)} M`
-      : n >= 1e3
-        ? `${(n / 1e3).toFixed(1)} k`
-        : n.toFixed(0)
-const ms = (n) => (Number.isFinite(n) ? `${n.toFixed(1)} ms` : '–')
 const us = (n) => (Number.isFinite(n) ? `${n.toFixed(1)} µs` : '–')
-const x = (n, d = 2) => (Number.isFinite(n) ? `${n.toFixed(d)}×` : '–')
-const ratioText = (s, d = 3) => (s?.n ? `${x(s.median, d)} (${x(s.min, d)}–${x(s.max, d)}, n=${s.n})` : '–')
 const rangeText = (s, f) => (s?.n ? `${f(s.min)} – ${f(s.max)}` : '–')
 
 export function buildPgReport({ runs, info, args }) {

@@ -1,4 +1,5 @@
 /** Turns the raw worker results into the JSON summary, the targets and the markdown report. */
+import { ms, ops, ratioText, x } from './format.mjs'
 import { summary } from './stats.mjs'
 
 export const HEAP_GROWTH_LIMIT = 64 * 1024
@@ -13,23 +14,12 @@ const TITLES = {
   e: '(e) heap growth over many (a) cycles',
 }
 
-const ops = (n) =>
-  !Number.isFinite(n)
-    ? '–'
-    : n >= 1e6
-      ? `${(n / 1e6).toFixed(2)} M`
-      : n >= 1e3
-        ? `${(n / 1e3).toFixed(1)} k`
-        : n.toFixed(0)
 const count = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–')
-const ms = (n) => (Number.isFinite(n) ? `${n.toFixed(1)} ms` : '–')
-const x = (n, d = 2) => (Number.isFinite(n) ? `${n.toFixed(d)}×` : '–')
 const bytes = (n) => {
   if (!Number.isFinite(n)) return '–'
   const a = Math.abs(n)
   return a >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(2)} MiB` : a >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`
 }
-const ratioText = (s, d = 2) => (s?.n ? `${x(s.median, d)} (${x(s.min, d)}–${x(s.max, d)}, n=${s.n})` : '–')
 
 /**
  * `extra` (optional) adds another family of scenarios (bench/lib/pg-report.mjs): its `targets` join
