@@ -29,8 +29,6 @@ export class Creator<T> {
   /** Consecutive failed backoff steps; reset by a success. */
   failures = 0
   lastError: PoolError | undefined
-  /** The driver said the last create error will not go away by retrying soon. */
-  lastErrorFatal = false
   lastErrorAt = Number.NEGATIVE_INFINITY
   readonly #controllers = new Set<AbortController>()
   #retryTimer: TimerHandle | undefined
@@ -106,7 +104,6 @@ export class Creator<T> {
         // reset first: accepting it lets the pool start the creates it still needs at once
         const failures = this.failures
         this.failures = 0
-        this.lastErrorFatal = false
         const refused = this.host.created(resource, this.clock.now() - startedAt)
         if (refused !== undefined) {
           this.failures = failures
@@ -151,7 +148,6 @@ export class Creator<T> {
   #fail(error: PoolError, timedOut: boolean, fatal = false): void {
     const now = this.clock.now()
     this.lastError = error
-    this.lastErrorFatal = fatal
     this.lastErrorAt = now
     if (this.#retryTimer === undefined) {
       this.failures++
