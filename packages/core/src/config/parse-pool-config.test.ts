@@ -42,6 +42,7 @@ describe('parsePoolConfig: defaults', () => {
       leakReclaimAfterMs: 0,
       leakCaptureStack: 'after-first-leak',
       housekeepingIntervalMs: 1_000,
+      timingSampleEvery: 16,
       closeGraceMs: 10_000,
       failWaiterOnCreateError: false,
       allowExitOnIdle: false,

@@ -126,6 +126,15 @@ export const poolConfigSchema = z
     housekeepingIntervalMs: positiveMs(
       'Period of the single housekeeping timer (idle, lifetime, keepalive, leaks).',
     ).default(1_000),
+    timingSampleEvery: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .describe(
+        'Time 1 in this many loans exactly for the acquire-wait and use-time percentiles (1 = every loan); the others read no clock. Counters are always exact. Leak detection, and acquire/release listeners, time every loan.',
+      )
+      .default(16),
     closeGraceMs: ms('Default time close() waits for borrowed resources before destroying them.').default(10_000),
     failWaiterOnCreateError: z
       .boolean()

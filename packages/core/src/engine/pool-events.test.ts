@@ -240,8 +240,8 @@ describe('stats()', () => {
     expect(counters.destroyedBy.broken).toBe(1)
   })
 
-  it('percentiles of acquire wait, use time and create time', async () => {
-    const s = setup({ max: 1 })
+  it('percentiles of acquire wait, use time and create time (timingSampleEvery: 1 times every loan)', async () => {
+    const s = setup({ max: 1, timingSampleEvery: 1 })
     s.fake.createDelayMs = 40
     const first = s.pool.acquire()
     await s.clock.advance(40)
@@ -269,10 +269,73 @@ describe('stats()', () => {
   })
 
   it('the fast path records a zero wait', async () => {
-    const s = setup({ max: 1 })
+    const s = setup({ max: 1, timingSampleEvery: 1 })
     await warm(s, 1)
     await s.pool.use(async () => undefined)
     expect(s.pool.stats().acquireWaitMs.count).toBe(2)
     expect(s.pool.stats().acquireWaitMs.p50).toBe(0)
+  })
+
+  it('by default times 1 loan in 16 exactly; counters count every loan', async () => {
+    const s = setup({ max: 1 })
+    await warm(s, 1) // loan 1: timed (0 ms)
+    for (let i = 0; i < 48; i++) {
+      const c = await s.pool.acquire()
+      await s.clock.advance(10)
+      s.pool.release(c)
+    }
+    const { counters, acquireWaitMs, useTimeMs } = s.pool.stats()
+    expect(counters.acquired).toBe(49)
+    expect(counters.released).toBe(49)
+    // loans 1, 17, 33 and 49 are timed
+    expect(acquireWaitMs.count).toBe(4)
+    expect(useTimeMs.count).toBe(4)
+    expect(useTimeMs.max).toBe(10)
+    expect(useTimeMs.mean).toBe(7.5)
+  })
+
+  it('a timed waiter is timed from its exact enqueue; untimed loans record nothing', async () => {
+    const s = setup({ max: 1, timingSampleEvery: 2 })
+    await warm(s, 1) // loan 1: timed, 0 ms
+    const held = await s.pool.acquire() // loan 2: untimed
+    const waiter = track(s.pool.acquire())
+    await s.clock.advance(250)
+    s.pool.release(held)
+    await s.clock.advance(0)
+    expect(waiter.value).toBe(held) // loan 3: timed, waited 250 ms
+    await s.clock.advance(70)
+    s.pool.release(held)
+    const fourth = await s.pool.acquire() // loan 4: untimed
+    await s.clock.advance(30)
+    s.pool.release(fourth)
+    const { acquireWaitMs, useTimeMs, counters } = s.pool.stats()
+    expect(counters.acquired).toBe(4)
+    expect(acquireWaitMs.count).toBe(2)
+    expect(acquireWaitMs.max).toBe(250)
+    expect(useTimeMs.count).toBe(2)
+    expect(useTimeMs.max).toBe(70)
+  })
+
+  it('leak detection, and acquire/release listeners, time every loan', async () => {
+    const leaky = setup({ max: 1, leakDetectionThresholdMs: 60_000 })
+    await warm(leaky, 1)
+    for (let i = 0; i < 5; i++) {
+      const c = await leaky.pool.acquire()
+      await leaky.clock.advance(5)
+      leaky.pool.release(c)
+    }
+    expect(leaky.pool.stats().useTimeMs.count).toBe(6) // with warm()'s loan
+
+    const heard = setup({ max: 1 })
+    await warm(heard, 1)
+    const held: number[] = []
+    heard.pool.on('release', (e) => held.push(e.heldMs))
+    for (let i = 0; i < 5; i++) {
+      const c = await heard.pool.acquire()
+      await heard.clock.advance(7)
+      heard.pool.release(c)
+    }
+    expect(held).toEqual([7, 7, 7, 7, 7])
+    expect(heard.pool.stats().useTimeMs.count).toBe(6)
   })
 })

@@ -26,6 +26,32 @@ describe('idle timeout', () => {
     expect(s.pool.stats().counters.destroyedBy['idle-timeout']).toBe(3)
   })
 
+  it('an untimed loan stamps its idle start with the coarse time: at most one housekeeping interval early', async () => {
+    const s = setup({ max: 2, idleTimeoutMs: 10_000, maxLifetimeMs: 0, housekeepingIntervalMs: 1_000 })
+    const log = destroyLog(s.pool, s.clock)
+    await warm(s, 1) // loan 1: timed
+    await s.clock.advance(6_500)
+    const c = await s.pool.acquire() // loan 2: untimed (1 in 16 are timed)
+    s.pool.release(c) // really at 6 500; stamped with the last reading, the 6 000 housekeeping pass
+    await s.clock.advance(9_000)
+    expect(log).toEqual([])
+    await s.clock.advance(1_000)
+    expect(log).toEqual([{ id: c.id, reason: 'idle-timeout', at: 16_000 }]) // exact would be the 17 000 pass
+  })
+
+  it('timingSampleEvery 1 stamps the exact release time', async () => {
+    const s = setup({ max: 2, idleTimeoutMs: 10_000, maxLifetimeMs: 0, timingSampleEvery: 1 })
+    const log = destroyLog(s.pool, s.clock)
+    await warm(s, 1)
+    await s.clock.advance(6_500)
+    const c = await s.pool.acquire()
+    s.pool.release(c)
+    await s.clock.advance(10_000)
+    expect(log).toEqual([])
+    await s.clock.advance(500)
+    expect(log).toEqual([{ id: c.id, reason: 'idle-timeout', at: 17_000 }])
+  })
+
   it('counts idle time from the last release, and closes the longest idle first', async () => {
     const s = setup({ max: 3, idleTimeoutMs: 10_000, maxLifetimeMs: 0 })
     const log = destroyLog(s.pool, s.clock)

@@ -37,6 +37,27 @@ describe('test on borrow', () => {
     expect(s.pool.stats().counters.validations).toBe(1)
   })
 
+  it('the bypass window is exact for untimed loans too (a borrow reads the clock when it may validate)', async () => {
+    const v = validator(() => true)
+    // no housekeeping pass in the way, and only the 1st of every 1000 loans timed
+    const s = setup(
+      { max: 1, validationBypassMs: 500, housekeepingIntervalMs: 3_600_000, timingSampleEvery: 1_000 },
+      { validate: v.hook },
+    )
+    v.bind(s.clock)
+    await warm(s, 1) // loan 1: timed
+    await s.clock.advance(100)
+    // loan 2: untimed, borrowed at 100 (an exact read: the borrow checked the window), released at 150,
+    // stamped alive at 100: a stale stamp can only make validation come sooner, never skip it
+    await s.pool.use(async () => s.clock.advance(50))
+    await s.clock.advance(400)
+    await s.pool.use(async () => undefined) // loan 3 at 550: inside the window, bypassed
+    expect(v.calls).toHaveLength(0)
+    await s.clock.advance(500)
+    await s.pool.use(async () => undefined) // loan 4, 500 ms after loan 3 was released: validated
+    expect(v.calls).toEqual([{ id: 1, at: 1_050 }])
+  })
+
   it('validateOnBorrow false never validates on borrow', async () => {
     const v = validator(() => false)
     const s = setup({ max: 1, validateOnBorrow: false }, { validate: v.hook })

@@ -105,6 +105,18 @@ export class Pool<T> implements AsyncDisposable {
   /** The driver has `isBroken`: idle resources must be checked before lending. */
   readonly #checkBroken: boolean
   readonly #returnWork: boolean
+  /** Time 1 in this many loans exactly (`timingSampleEvery`); 1 = every loan. */
+  readonly #sampleEvery: number
+  /** Every loan is timed: leak detection needs each loan's exact start. */
+  readonly #timeEveryLoan: boolean
+  /** Loans until the next timed one. */
+  #untilSample = 1
+  /**
+   * The pool's coarse clock: the latest reading any part of the pool took (every read goes
+   * through `#clock`, which records it here; the housekeeper reads at least once per
+   * `housekeepingIntervalMs`). Untimed loans use it instead of reading the clock.
+   */
+  #now: number
   readonly #sink = { abortWaiter: (waiter: Waiter<T>) => this.#abort(waiter) }
   #state: PoolState = 'running'
   #min: number
@@ -148,13 +160,21 @@ export class Pool<T> implements AsyncDisposable {
     this.config = parsePoolConfig(config as PoolConfigInput)
     const c = this.config
     this.#driver = driver
-    this.#clock = runtime.clock ?? systemClock
+    const clock = runtime.clock ?? systemClock
+    this.#clock = {
+      now: () => (this.#now = clock.now()),
+      setTimeout: (callback, delayMs, unref) => clock.setTimeout(callback, delayMs, unref),
+      clearTimeout: (handle) => clock.clearTimeout(handle),
+    }
+    this.#now = clock.now()
     this.#random = runtime.random ?? Math.random
     this.#logger = runtime.logger === false ? undefined : (runtime.logger ?? consoleLogger)
     this.#min = c.min
     this.#max = c.max
     this.#validateOnBorrow = c.validateOnBorrow && typeof driver.validate === 'function'
     this.#validationBypassMs = c.validationBypassMs
+    this.#sampleEvery = c.timingSampleEvery
+    this.#timeEveryLoan = c.timingSampleEvery === 1 || c.leakDetectionThresholdMs > 0
     this.#checkBroken = typeof driver.isBroken === 'function'
     this.#returnWork =
       typeof driver.reset === 'function' || (c.validateOnReturn && typeof driver.validate === 'function')
@@ -256,23 +276,27 @@ export class Pool<T> implements AsyncDisposable {
    * ```
    */
   acquire(options?: AcquireOptions): Promise<T> {
-    // The hot path: nobody waiting and a usable idle resource. One clock read, a few
-    // field writes, two counter increments and one resolved promise; no timer, no closure.
+    // The hot path: nobody waiting and a usable idle resource. A few field writes, a counter
+    // and one resolved promise; no timer, no closure, and no clock read unless this loan is
+    // timed (1 in timingSampleEvery) or the bypass window needs the exact time.
     if (options === undefined && this.#waiters.size === 0 && this.#state === 'running') {
       const record = this.#idle.pop()
       if (record !== undefined) {
         if (!record.broken && !(this.#checkBroken && this.#isBroken(record))) {
-          const now = this.#clock.now()
+          const timed = this.#timeLoan()
+          const now = timed || this.#validateOnBorrow ? this.#clock.now() : this.#now
           if (!this.#validateOnBorrow || now - record.lastAliveAt < this.#validationBypassMs) {
             const id = ++this.#seq
             record.state = BORROWED
             record.uses++
             record.borrowedAt = now
+            record.timed = timed
             record.loanId = id
             record.site = this.#leaks.capturing ? this.#leaks.captureSite(this.acquire) : undefined
             record.leakReported = false
             this.#borrowed++
-            this.#stats.acquiredAtOnce(now)
+            if (timed) this.#stats.acquiredAtOnce(now)
+            else this.#stats.counters.acquired++
             if (this.#hub.listeners.acquire !== undefined) {
               this.#hub.emit('acquire', { id, resource: record.resource, waitMs: 0 })
             }
@@ -566,9 +590,10 @@ export class Pool<T> implements AsyncDisposable {
     if (this.#waiters.size === 0 && state === 'running') {
       const record = this.#popIdle()
       if (record !== undefined) {
-        const now = this.#clock.now()
+        const timed = this.#timeLoan()
+        const now = timed || this.#validateOnBorrow ? this.#clock.now() : this.#now
         if (!this.#validateOnBorrow || now - record.lastAliveAt < this.#validationBypassMs) {
-          this.#lend(record, id, now, now, site)
+          this.#lend(record, id, now, now, site, timed)
           return Promise.resolve(record.resource)
         }
         this.#idle.push(record)
@@ -577,15 +602,37 @@ export class Pool<T> implements AsyncDisposable {
     return this.#enqueue(id, options, site)
   }
 
-  #lend(record: PooledResource<T>, id: number, since: number, now: number, site: Error | undefined): void {
+  /**
+   * Is the loan starting now timed exactly? One in `timingSampleEvery` is (its wait and use
+   * time go into the percentiles); every one is when leak detection is on or someone listens
+   * to `acquire`/`release` (their payloads carry the times). Untimed loans read no clock.
+   */
+  #timeLoan(): boolean {
+    if (--this.#untilSample === 0) {
+      this.#untilSample = this.#sampleEvery
+      return true
+    }
+    return this.#timeEveryLoan || this.#hub.listeners.acquire !== undefined || this.#hub.listeners.release !== undefined
+  }
+
+  #lend(
+    record: PooledResource<T>,
+    id: number,
+    since: number,
+    now: number,
+    site: Error | undefined,
+    timed: boolean,
+  ): void {
     record.state = BORROWED
     record.uses++
     record.borrowedAt = now
+    record.timed = timed
     record.loanId = id
     record.site = site
     record.leakReported = false
     this.#borrowed++
-    this.#stats.acquired(now - since, now)
+    if (timed) this.#stats.acquired(now - since, now)
+    else this.#stats.counters.acquired++
     if (this.#hub.listeners.acquire !== undefined) {
       this.#hub.emit('acquire', { id, resource: record.resource, waitMs: now - since })
     }
@@ -664,9 +711,11 @@ export class Pool<T> implements AsyncDisposable {
     if (waiter.signal !== undefined) waiter.signal.removeEventListener('abort', waiter)
   }
 
-  #serve(waiter: Waiter<T>, record: PooledResource<T>, now: number): void {
+  #serve(waiter: Waiter<T>, record: PooledResource<T>): void {
     this.#settle(waiter)
-    this.#lend(record, waiter.id, waiter.enqueuedAt, now, waiter.site)
+    // enqueue read the clock, so the coarse time is never earlier than waiter.enqueuedAt
+    const timed = this.#timeLoan()
+    this.#lend(record, waiter.id, waiter.enqueuedAt, timed ? this.#clock.now() : this.#now, waiter.site, timed)
     this.#deadlines.trim(this.#waiters.size)
     waiter.resolve(record.resource)
   }
@@ -678,12 +727,11 @@ export class Pool<T> implements AsyncDisposable {
     while (this.#waiters.size > this.#validatingForWaiters) {
       const record = this.#popIdle()
       if (record === undefined) break
-      const now = this.#clock.now()
-      if (this.#validateOnBorrow && now - record.lastAliveAt >= this.#validationBypassMs) {
+      if (this.#validateOnBorrow && this.#clock.now() - record.lastAliveAt >= this.#validationBypassMs) {
         void this.#validateForWaiter(record)
         continue
       }
-      this.#serve(this.#waiters.shift()!, record, now)
+      this.#serve(this.#waiters.shift()!, record)
     }
     this.#fill()
   }
@@ -729,9 +777,12 @@ export class Pool<T> implements AsyncDisposable {
         }
         return
       }
-      const at = now ?? this.#clock.now()
-      if (verified || !this.#validateOnBorrow || at - record.lastAliveAt < this.#validationBypassMs) {
-        this.#serve(this.#waiters.shift()!, record, at)
+      if (
+        verified ||
+        !this.#validateOnBorrow ||
+        (now ?? this.#clock.now()) - record.lastAliveAt < this.#validationBypassMs
+      ) {
+        this.#serve(this.#waiters.shift()!, record)
         return
       }
       if (this.#waiters.size > this.#validatingForWaiters) {
@@ -776,13 +827,15 @@ export class Pool<T> implements AsyncDisposable {
 
   // ── returning ───────────────────────────────────────────────────────────
 
-  /** Close the books on a loan; returns the time. */
+  /** Close the books on a loan; returns the time (exact for a timed loan, else the coarse time). */
   #endLoan(record: PooledResource<T>): number {
     record.state = BUSY
     this.#borrowed--
-    const now = this.#clock.now()
+    const now =
+      record.timed || record.leakReported || this.#hub.listeners.release !== undefined ? this.#clock.now() : this.#now
     const heldMs = now - record.borrowedAt
-    this.#stats.released(heldMs)
+    if (record.timed) this.#stats.released(heldMs)
+    else this.#stats.counters.released++
     if (this.#hub.listeners.release !== undefined) {
       this.#hub.emit('release', { id: record.loanId, resource: record.resource, heldMs })
     }

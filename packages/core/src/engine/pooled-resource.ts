@@ -13,6 +13,8 @@ export class PooledResource<T> {
   state: ResourceState = IDLE
   uses = 0
   borrowedAt = 0
+  /** This loan's times are exact and go into the percentiles (see `timingSampleEvery`). */
+  timed = false
   /** Correlation id of the current (or last) loan. */
   loanId = 0
   /** Acquire-site of the current loan, when leak detection captures stacks. */

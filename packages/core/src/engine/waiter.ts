@@ -11,6 +11,19 @@ export interface AbortSink<T> {
   abortWaiter(waiter: Waiter<T>): void
 }
 
+/** The waiter whose promise is being built; `capture` runs synchronously inside its constructor. */
+// biome-ignore lint/suspicious/noExplicitAny: a module-level slot shared by every Waiter<T>
+let constructing: Waiter<any> | undefined
+
+/** One shared executor instead of a closure (and its context) per waiter. */
+// biome-ignore lint/suspicious/noExplicitAny: the resolve of a Promise<T> for any T
+function capture(resolve: (resource: any) => void, reject: (error: unknown) => void): void {
+  const waiter = constructing!
+  constructing = undefined
+  waiter.resolve = resolve
+  waiter.reject = reject
+}
+
 /**
  * One queued acquire. It is its own AbortSignal listener (`handleEvent`), so
  * waiting with a signal allocates no closure, and it is a node of the waiter
@@ -33,10 +46,8 @@ export class Waiter<T> {
     readonly site: Error | undefined,
     readonly sink: AbortSink<T>,
   ) {
-    this.promise = new Promise<T>((resolve, reject) => {
-      this.resolve = resolve
-      this.reject = reject
-    })
+    constructing = this
+    this.promise = new Promise<T>(capture)
   }
 
   handleEvent(): void {

@@ -108,6 +108,7 @@ describe('pool.health()', () => {
     const s = setup({
       max: 1,
       acquireTimeoutMs: 0,
+      timingSampleEvery: 1,
       health: { degradedAcquireP95Ms: 1_000, unhealthyAcquireP95Ms: 5_000, degradedUtilization: 1 },
     })
     const conn = await s.pool.acquire()
