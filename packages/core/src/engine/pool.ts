@@ -702,7 +702,8 @@ export class Pool<T> implements AsyncDisposable {
     if (this.#hub.listeners.enqueue !== undefined) {
       this.#hub.emit('enqueue', { id, priority: PRIORITY_NAMES[priority]!, pending: this.#waiters.size })
     }
-    this.#dispatch()
+    // Saturated (nothing idle, nothing more may open): pairing and filling would find nothing to do.
+    if (this.#idle.length > 0 || this.#records.size + this.#creator.inFlight < this.#max) this.#dispatch()
     return waiter.promise
   }
 
@@ -852,7 +853,7 @@ export class Pool<T> implements AsyncDisposable {
     else if (now >= record.retireAt) reason = 'max-lifetime'
     else if (this.config.maxUses > 0 && record.uses >= this.config.maxUses) reason = 'max-uses'
     else if (this.#records.size > this.#max) reason = 'resized'
-    else if (record.broken || (this.#driver.isBroken !== undefined && this.#isBroken(record))) reason = 'broken'
+    else if (record.broken || (this.#checkBroken && this.#isBroken(record))) reason = 'broken'
     if (reason !== undefined) {
       this.#destroy(record, reason)
       this.#fill()

@@ -25,7 +25,17 @@ interface ClientInternals {
 }
 
 /** Per-client bookkeeping (pg-pool keeps the same facts on its own lists). */
+/** Where a client's pool state lives: a symbol-keyed property of the client (a property load, not a map lookup). */
+export const CLIENT_STATE: unique symbol = Symbol('@pools/core/pg client state')
+
+/** The pool state of a client this pool created (undefined for any other object). */
+export function stateOf(client: pg.PoolClient): ClientState | undefined {
+  return (client as unknown as { [CLIENT_STATE]?: ClientState })[CLIENT_STATE]
+}
+
 export interface ClientState {
+  /** The error handler of the `pool.query()` running on this client, if any (instead of a `once('error')` per query). */
+  queryError: ((error: Error) => void) | undefined
   /** Accepted into the pool (engine `create` event seen). */
   pooled: boolean
   /** An 'error' was already handled; later ones are echoes of it. */

@@ -5,10 +5,12 @@ import type { LeakReport } from '../events/pool-events.js'
 import type { PoolHealth } from '../health/pool-health.js'
 import type { PoolStats } from '../stats/pool-stats.js'
 import {
+  CLIENT_STATE,
   type ClientState,
   createPgDriver,
   type PgDriverHost,
   sendStatementsUnnamed,
+  stateOf,
   trackTransactionStatus,
 } from './driver.js'
 import { decorateConnectError, leavesConnectionUsable, PG_MESSAGES, withPgWording } from './errors.js'
@@ -86,7 +88,6 @@ export class Pool extends pg.Pool {
   readonly pools: EnginePool<pg.PoolClient>
   readonly #name: string
   readonly #poolerMode: PoolerMode
-  readonly #states = new WeakMap<pg.PoolClient, ClientState>()
   /** Clients in the pool, for `expiredCount` and `_clients`. */
   readonly #clients = new Set<pg.PoolClient>()
 
@@ -242,18 +243,18 @@ export class Pool extends pg.Pool {
   /** pg-pool's `query()` after the checkout, except that an SQL error does not cost the connection. */
   #runQuery(client: pg.PoolClient, text: unknown, values: unknown, callback: Callback): void {
     let released = false
-    const onError = (error: Error): void => {
+    const state = stateOf(client)!
+    state.queryError = (error: Error): void => {
       if (released) return
       released = true
       client.release(error)
       callback(error)
     }
-    client.once('error', onError)
     this.#pg.log('dispatching query')
     try {
       ;(client.query as QueryMethod).call(client, text, values, (error: Error | undefined, result: unknown) => {
         this.#pg.log('query dispatched')
-        client.removeListener('error', onError)
+        state.queryError = undefined
         if (released) return
         released = true
         // pg-pool destroys the client on any query error; a server-reported error leaves it usable.
@@ -263,7 +264,7 @@ export class Pool extends pg.Pool {
         else callback(undefined, result)
       })
     } catch (error) {
-      client.removeListener('error', onError)
+      state.queryError = undefined
       if (released) throw error
       released = true
       client.release(error as Error)
@@ -344,7 +345,7 @@ export class Pool extends pg.Pool {
     const now = Date.now()
     let expired = 0
     for (const client of this.#clients) {
-      const state = this.#states.get(client)
+      const state = stateOf(client)
       if (state !== undefined && now - state.connectedAt >= lifetime && this.pools.isBorrowed(client)) expired++
     }
     return expired
@@ -380,7 +381,7 @@ export class Pool extends pg.Pool {
   #driverHost(): PgDriverHost {
     return {
       newClient: () => new this.#pg.Client(this.#clientConfig()),
-      state: (client) => this.#states.get(client),
+      state: (client) => stateOf(client),
       attach: (client) => this.#attach(client),
       setUp: (client) => this.#setUp(client),
       connectError: (client, error) => {
@@ -415,10 +416,23 @@ export class Pool extends pg.Pool {
   }
 
   #attach(client: pg.PoolClient): ClientState {
-    const state: ClientState = { pooled: false, errored: false, connectedAt: Date.now(), txStatus: null }
-    this.#states.set(client, state)
+    const state: ClientState = {
+      queryError: undefined,
+      pooled: false,
+      errored: false,
+      connectedAt: Date.now(),
+      txStatus: null,
+    }
+    ;(client as unknown as { [CLIENT_STATE]: ClientState })[CLIENT_STATE] = state
     // Always listening: an idle client's error must never become an uncaught 'error' event.
-    client.on('error', (error: Error) => this.#clientError(client, error))
+    client.on('error', (error: Error) => {
+      this.#clientError(client, error)
+      const queryError = state.queryError
+      if (queryError !== undefined) {
+        state.queryError = undefined
+        queryError(error)
+      }
+    })
     trackTransactionStatus(client, state)
     if (this.#poolerMode === 'transaction') sendStatementsUnnamed(client)
     return state
@@ -434,7 +448,7 @@ export class Pool extends pg.Pool {
   }
 
   #created(client: pg.PoolClient): void {
-    const state = this.#states.get(client)
+    const state = stateOf(client)
     if (state !== undefined) {
       state.pooled = true
       state.connectedAt = Date.now()
@@ -465,7 +479,7 @@ export class Pool extends pg.Pool {
    * and the borrower sees the error through its query (pg-pool emits nothing on the pool either).
    */
   #clientError(client: pg.PoolClient, error: Error): void {
-    const state = this.#states.get(client)
+    const state = stateOf(client)
     if (state === undefined || state.errored) {
       this.#pg.log('additional client error after disconnection due to error', error)
       return
