@@ -316,26 +316,28 @@ describe('stats()', () => {
     expect(useTimeMs.max).toBe(70)
   })
 
-  it('leak detection, and acquire/release listeners, time every loan', async () => {
-    const leaky = setup({ max: 1, leakDetectionThresholdMs: 60_000 })
-    await warm(leaky, 1)
-    for (let i = 0; i < 5; i++) {
-      const c = await leaky.pool.acquire()
-      await leaky.clock.advance(5)
-      leaky.pool.release(c)
-    }
-    expect(leaky.pool.stats().useTimeMs.count).toBe(6) // with warm()'s loan
+  it('leak detection starts every loan on an exact reading; acquire/release listeners time every loan', async () => {
+    const leaky = setup({ max: 1, leakDetectionThresholdMs: 1_000, housekeepingIntervalMs: 1_000 })
+    await warm(leaky, 1) // loan 1, at 0
+    const held: number[] = []
+    leaky.pool.on('leak', (e) => held.push(e.heldMs))
+    await leaky.clock.advance(500)
+    const c = await leaky.pool.acquire() // loan 2: untimed, but its start is exact (500, not the coarse 0)
+    await leaky.clock.advance(1_500) // passes at 1 000 (held 500) and 2 000 (held 1 500)
+    expect(held).toEqual([1_500])
+    leaky.pool.release(c)
+    expect(leaky.pool.stats().useTimeMs.count).toBe(1) // use time is still sampled: only loan 1
 
     const heard = setup({ max: 1 })
     await warm(heard, 1)
-    const held: number[] = []
-    heard.pool.on('release', (e) => held.push(e.heldMs))
+    const heldMs: number[] = []
+    heard.pool.on('release', (e) => heldMs.push(e.heldMs))
     for (let i = 0; i < 5; i++) {
       const c = await heard.pool.acquire()
       await heard.clock.advance(7)
       heard.pool.release(c)
     }
-    expect(held).toEqual([7, 7, 7, 7, 7])
+    expect(heldMs).toEqual([7, 7, 7, 7, 7])
     expect(heard.pool.stats().useTimeMs.count).toBe(6)
   })
 })

@@ -107,8 +107,10 @@ export class Pool<T> implements AsyncDisposable {
   readonly #returnWork: boolean
   /** Time 1 in this many loans exactly (`timingSampleEvery`); 1 = every loan. */
   readonly #sampleEvery: number
-  /** Every loan is timed: leak detection needs each loan's exact start. */
+  /** Every loan is timed (`timingSampleEvery: 1`). */
   readonly #timeEveryLoan: boolean
+  /** Every loan starts on an exact reading: leak detection measures each loan's hold from it. */
+  readonly #exactStart: boolean
   /** Loans until the next timed one. */
   #untilSample = 1
   /**
@@ -174,7 +176,8 @@ export class Pool<T> implements AsyncDisposable {
     this.#validateOnBorrow = c.validateOnBorrow && typeof driver.validate === 'function'
     this.#validationBypassMs = c.validationBypassMs
     this.#sampleEvery = c.timingSampleEvery
-    this.#timeEveryLoan = c.timingSampleEvery === 1 || c.leakDetectionThresholdMs > 0
+    this.#timeEveryLoan = c.timingSampleEvery === 1
+    this.#exactStart = c.leakDetectionThresholdMs > 0 || this.#validateOnBorrow
     this.#checkBroken = typeof driver.isBroken === 'function'
     this.#returnWork =
       typeof driver.reset === 'function' || (c.validateOnReturn && typeof driver.validate === 'function')
@@ -284,7 +287,7 @@ export class Pool<T> implements AsyncDisposable {
       if (record !== undefined) {
         if (!record.broken && !(this.#checkBroken && this.#isBroken(record))) {
           const timed = this.#timeLoan()
-          const now = timed || this.#validateOnBorrow ? this.#clock.now() : this.#now
+          const now = timed || this.#exactStart ? this.#clock.now() : this.#now
           if (!this.#validateOnBorrow || now - record.lastAliveAt < this.#validationBypassMs) {
             const id = ++this.#seq
             record.state = BORROWED
@@ -591,7 +594,7 @@ export class Pool<T> implements AsyncDisposable {
       const record = this.#popIdle()
       if (record !== undefined) {
         const timed = this.#timeLoan()
-        const now = timed || this.#validateOnBorrow ? this.#clock.now() : this.#now
+        const now = timed || this.#exactStart ? this.#clock.now() : this.#now
         if (!this.#validateOnBorrow || now - record.lastAliveAt < this.#validationBypassMs) {
           this.#lend(record, id, now, now, site, timed)
           return Promise.resolve(record.resource)
@@ -604,8 +607,9 @@ export class Pool<T> implements AsyncDisposable {
 
   /**
    * Is the loan starting now timed exactly? One in `timingSampleEvery` is (its wait and use
-   * time go into the percentiles); every one is when leak detection is on or someone listens
-   * to `acquire`/`release` (their payloads carry the times). Untimed loans read no clock.
+   * time go into the percentiles); every one is while someone listens to `acquire`/`release`
+   * (their payloads carry the times). An untimed loan reads no clock at release; it reads one
+   * at its start only when leak detection (or the bypass window) needs that start exactly.
    */
   #timeLoan(): boolean {
     if (--this.#untilSample === 0) {
@@ -716,7 +720,8 @@ export class Pool<T> implements AsyncDisposable {
     this.#settle(waiter)
     // enqueue read the clock, so the coarse time is never earlier than waiter.enqueuedAt
     const timed = this.#timeLoan()
-    this.#lend(record, waiter.id, waiter.enqueuedAt, timed ? this.#clock.now() : this.#now, waiter.site, timed)
+    const now = timed || this.#exactStart ? this.#clock.now() : this.#now
+    this.#lend(record, waiter.id, waiter.enqueuedAt, now, waiter.site, timed)
     this.#deadlines.trim(this.#waiters.size)
     waiter.resolve(record.resource)
   }
