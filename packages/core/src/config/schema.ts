@@ -132,7 +132,7 @@ export const poolConfigSchema = z
       .min(1)
       .max(1_000_000)
       .describe(
-        'Time 1 in this many loans exactly for the acquire-wait and use-time percentiles (1 = every loan); the others read no clock. Counters are always exact. Leak detection, and acquire/release listeners, time every loan.',
+        'Time 1 in this many loans exactly for the acquire-wait and use-time percentiles (1 = every loan); the others read no clock. Counters are always exact. acquire/release listeners time every loan; with leak detection on, every loan starts on an exact reading.',
       )
       .default(16),
     closeGraceMs: ms('Default time close() waits for borrowed resources before destroying them.').default(10_000),
