@@ -77,7 +77,10 @@ describeWithMysql('@pools/core/mysql2 limits', () => {
   })
 
   it('stats, health and leaks see pool.query() and pool.execute() checkouts', async () => {
-    const pool = ctx.pool({ connectionLimit: 2, pools: { leakDetectionThresholdMs: 100, housekeepingIntervalMs: 50 } })
+    const pool = ctx.pool({
+      connectionLimit: 2,
+      pools: { leakDetectionThresholdMs: 100, housekeepingIntervalMs: 50, timingSampleEvery: 1 },
+    })
     const slow = query(pool, 'SELECT SLEEP(0.6) AS s')
     await vi.waitFor(() => expect(pool.leaks()).toHaveLength(1), { timeout: 2_000, interval: 25 })
     expect(pool.stats()).toMatchObject({ borrowed: 1, leakSuspects: 1 })

@@ -331,7 +331,10 @@ describeWithPostgres('@pools/core/pg on PostgreSQL', () => {
   describe('the engine sees every checkout', () => {
     it('pool.query checkouts show in stats, health and leak reports', async () => {
       const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
-      const pool = make({ max: 2, pools: { leakDetectionThresholdMs: 100, leakCaptureStack: true } })
+      const pool = make({
+        max: 2,
+        pools: { leakDetectionThresholdMs: 100, leakCaptureStack: true, timingSampleEvery: 1 },
+      })
       const leaked: number[] = []
       pool.pools.on('leak', (report) => leaked.push(report.id))
       const slow = pool.query('SELECT pg_sleep(0.4)')
