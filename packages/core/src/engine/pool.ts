@@ -107,8 +107,6 @@ export class Pool<T> implements AsyncDisposable {
   readonly #returnWork: boolean
   /** Time 1 in this many loans exactly (`timingSampleEvery`); 1 = every loan. */
   readonly #sampleEvery: number
-  /** Every loan is timed (`timingSampleEvery: 1`). */
-  readonly #timeEveryLoan: boolean
   /** Every loan starts on an exact reading: leak detection measures each loan's hold from it. */
   readonly #exactStart: boolean
   /** Loans until the next timed one. */
@@ -176,7 +174,6 @@ export class Pool<T> implements AsyncDisposable {
     this.#validateOnBorrow = c.validateOnBorrow && typeof driver.validate === 'function'
     this.#validationBypassMs = c.validationBypassMs
     this.#sampleEvery = c.timingSampleEvery
-    this.#timeEveryLoan = c.timingSampleEvery === 1
     this.#exactStart = c.leakDetectionThresholdMs > 0 || this.#validateOnBorrow
     this.#checkBroken = typeof driver.isBroken === 'function'
     this.#returnWork =
@@ -616,7 +613,7 @@ export class Pool<T> implements AsyncDisposable {
       this.#untilSample = this.#sampleEvery
       return true
     }
-    return this.#timeEveryLoan || this.#hub.listeners.acquire !== undefined || this.#hub.listeners.release !== undefined
+    return this.#hub.listeners.acquire !== undefined || this.#hub.listeners.release !== undefined
   }
 
   #lend(
@@ -716,11 +713,12 @@ export class Pool<T> implements AsyncDisposable {
     if (waiter.signal !== undefined) waiter.signal.removeEventListener('abort', waiter)
   }
 
-  #serve(waiter: Waiter<T>, record: PooledResource<T>): void {
+  /** `exactNow`: a clock reading the caller just took, so the loan does not read it again. */
+  #serve(waiter: Waiter<T>, record: PooledResource<T>, exactNow?: number): void {
     this.#settle(waiter)
     // enqueue read the clock, so the coarse time is never earlier than waiter.enqueuedAt
     const timed = this.#timeLoan()
-    const now = timed || this.#exactStart ? this.#clock.now() : this.#now
+    const now = exactNow ?? (timed || this.#exactStart ? this.#clock.now() : this.#now)
     this.#lend(record, waiter.id, waiter.enqueuedAt, now, waiter.site, timed)
     this.#deadlines.trim(this.#waiters.size)
     waiter.resolve(record.resource)
@@ -733,11 +731,15 @@ export class Pool<T> implements AsyncDisposable {
     while (this.#waiters.size > this.#validatingForWaiters) {
       const record = this.#popIdle()
       if (record === undefined) break
-      if (this.#validateOnBorrow && this.#clock.now() - record.lastAliveAt >= this.#validationBypassMs) {
-        void this.#validateForWaiter(record)
-        continue
+      let now: number | undefined
+      if (this.#validateOnBorrow) {
+        now = this.#clock.now()
+        if (now - record.lastAliveAt >= this.#validationBypassMs) {
+          void this.#validateForWaiter(record)
+          continue
+        }
       }
-      this.#serve(this.#waiters.shift()!, record)
+      this.#serve(this.#waiters.shift()!, record, now)
     }
     this.#fill()
   }
@@ -759,7 +761,7 @@ export class Pool<T> implements AsyncDisposable {
    * A resource is available (created, released, reset or validated). `verified`:
    * it was just created or validated, so a waiter gets it without another check.
    */
-  /** `now`: a clock reading the caller just took (release), saving a second read on hand-off. */
+  /** `now`: the release's time (exact or coarse), for the bypass check; the resource was alive then. */
   #makeAvailable(record: PooledResource<T>, verified = false, now?: number): void {
     if (this.#state === 'closing' || this.#state === 'closed') {
       this.#destroy(record, 'closed')
@@ -931,7 +933,7 @@ export class Pool<T> implements AsyncDisposable {
     this.#dispatch()
   }
 
-  /** `now`: the release's clock reading when nothing asynchronous happened since. */
+  /** `now`: the release's time (exact or coarse) when nothing asynchronous happened since. */
   #checkOnReturn(record: PooledResource<T>, now?: number): void {
     if (this.config.validateOnReturn && this.#driver.validate !== undefined) {
       void validateResource(this.#driver, record.resource, this.config.validationTimeoutMs, this.#clock).then(
