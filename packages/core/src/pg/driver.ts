@@ -24,15 +24,24 @@ interface ClientInternals {
   getTransactionStatus?(): string | null
 }
 
-/** Per-client bookkeeping (pg-pool keeps the same facts on its own lists). */
 /** Where a client's pool state lives: a symbol-keyed property of the client (a property load, not a map lookup). */
-export const CLIENT_STATE: unique symbol = Symbol('@pools/core/pg client state')
+const CLIENT_STATE: unique symbol = Symbol('@pools/core/pg client state')
+
+interface WithState {
+  [CLIENT_STATE]?: ClientState
+}
 
 /** The pool state of a client this pool created (undefined for any other object). */
 export function stateOf(client: pg.PoolClient): ClientState | undefined {
-  return (client as unknown as { [CLIENT_STATE]?: ClientState })[CLIENT_STATE]
+  return (client as unknown as WithState)[CLIENT_STATE]
 }
 
+/** Give a new client its pool state. */
+export function setStateOf(client: pg.PoolClient, state: ClientState): void {
+  ;(client as unknown as WithState)[CLIENT_STATE] = state
+}
+
+/** Per-client bookkeeping (pg-pool keeps the same facts on its own lists). */
 export interface ClientState {
   /** The error handler of the `pool.query()` running on this client, if any (instead of a `once('error')` per query). */
   queryError: ((error: Error) => void) | undefined
@@ -50,7 +59,6 @@ export interface ClientState {
 export interface PgDriverHost {
   /** A new, unconnected client with the pool's connection options. */
   newClient(): pg.PoolClient
-  state(client: pg.PoolClient): ClientState | undefined
   /** Register a client before it connects: its permanent 'error' listener, pooler-mode query wrapper. */
   attach(client: pg.PoolClient): ClientState
   /** After connect: `onConnect`, then `verify` (pg-pool's hooks). */
@@ -171,7 +179,7 @@ function drained(client: pg.PoolClient): Promise<void> {
 
 async function rollBack(client: pg.PoolClient, host: PgDriverHost): Promise<void> {
   if (isBusy(client)) await drained(client)
-  const state = host.state(client)
+  const state = stateOf(client)
   const before = transactionStatus(client, state)
   if (before === 'I') return
   await client.query('ROLLBACK')
@@ -218,7 +226,7 @@ export function createPgDriver(host: PgDriverHost): ResourceDriver<pg.PoolClient
     },
 
     async destroy(client: pg.PoolClient): Promise<void> {
-      const state = host.state(client)
+      const state = stateOf(client)
       // forced out mid-query (close grace over, leak reclaimed, reset timed out): stop the query server-side
       if (isBusy(client) && !isBrokenClient(client, state)) await sendCancel(client)
       await endClient(client)
@@ -226,7 +234,7 @@ export function createPgDriver(host: PgDriverHost): ResourceDriver<pg.PoolClient
     },
 
     async validate(client: pg.PoolClient): Promise<boolean> {
-      const state = host.state(client)
+      const state = stateOf(client)
       if (isBrokenClient(client, state) || isBusy(client)) return false
       await client.query('')
       const status = transactionStatus(client, state)
@@ -234,7 +242,7 @@ export function createPgDriver(host: PgDriverHost): ResourceDriver<pg.PoolClient
     },
 
     reset(client: pg.PoolClient): Promise<void> | undefined {
-      if (!isBusy(client) && transactionStatus(client, host.state(client)) === 'I') return undefined
+      if (!isBusy(client) && transactionStatus(client, stateOf(client)) === 'I') return undefined
       return rollBack(client, host)
     },
 
@@ -242,7 +250,7 @@ export function createPgDriver(host: PgDriverHost): ResourceDriver<pg.PoolClient
       return FATAL_CONNECT_CODES.has((error as { code?: unknown } | null)?.code as string)
     },
     isBroken(client: pg.PoolClient): boolean {
-      return isBrokenClient(client, host.state(client))
+      return isBrokenClient(client, stateOf(client))
     },
   }
 }

@@ -5,11 +5,11 @@ import type { LeakReport } from '../events/pool-events.js'
 import type { PoolHealth } from '../health/pool-health.js'
 import type { PoolStats } from '../stats/pool-stats.js'
 import {
-  CLIENT_STATE,
   type ClientState,
   createPgDriver,
   type PgDriverHost,
   sendStatementsUnnamed,
+  setStateOf,
   stateOf,
   trackTransactionStatus,
 } from './driver.js'
@@ -381,7 +381,6 @@ export class Pool extends pg.Pool {
   #driverHost(): PgDriverHost {
     return {
       newClient: () => new this.#pg.Client(this.#clientConfig()),
-      state: (client) => stateOf(client),
       attach: (client) => this.#attach(client),
       setUp: (client) => this.#setUp(client),
       connectError: (client, error) => {
@@ -423,7 +422,7 @@ export class Pool extends pg.Pool {
       connectedAt: Date.now(),
       txStatus: null,
     }
-    ;(client as unknown as { [CLIENT_STATE]: ClientState })[CLIENT_STATE] = state
+    setStateOf(client, state)
     // Always listening: an idle client's error must never become an uncaught 'error' event.
     client.on('error', (error: Error) => {
       this.#clientError(client, error)
