@@ -4,6 +4,15 @@ import { type Conn, setup, track, warm } from './__fixtures__/driver.js'
 
 type Logged = { event: PoolEventName; id?: number }
 
+/** `count` sequential loans, each held `holdMs` of fake time. */
+async function loans(s: ReturnType<typeof setup>, count: number, holdMs: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const c = await s.pool.acquire()
+    await s.clock.advance(holdMs)
+    s.pool.release(c)
+  }
+}
+
 function record(pool: ReturnType<typeof setup>['pool'], events: PoolEventName[]): Logged[] {
   const log: Logged[] = []
   for (const event of events) {
@@ -279,11 +288,7 @@ describe('stats()', () => {
   it('by default times 1 loan in 16 exactly; counters count every loan', async () => {
     const s = setup({ max: 1 })
     await warm(s, 1) // loan 1: timed (0 ms)
-    for (let i = 0; i < 48; i++) {
-      const c = await s.pool.acquire()
-      await s.clock.advance(10)
-      s.pool.release(c)
-    }
+    await loans(s, 48, 10)
     const { counters, acquireWaitMs, useTimeMs } = s.pool.stats()
     expect(counters.acquired).toBe(49)
     expect(counters.released).toBe(49)
@@ -332,11 +337,7 @@ describe('stats()', () => {
     await warm(heard, 1)
     const heldMs: number[] = []
     heard.pool.on('release', (e) => heldMs.push(e.heldMs))
-    for (let i = 0; i < 5; i++) {
-      const c = await heard.pool.acquire()
-      await heard.clock.advance(7)
-      heard.pool.release(c)
-    }
+    await loans(heard, 5, 7)
     expect(heldMs).toEqual([7, 7, 7, 7, 7])
     expect(heard.pool.stats().useTimeMs.count).toBe(6)
   })
