@@ -1,45 +1,56 @@
 import { describe, expect, it } from 'vitest'
 import { FakeClock } from '../testing/fake-clock.js'
 import { DeadlineQueue } from './deadline-queue.js'
-import { type AbortSink, Waiter } from './waiter.js'
+import { Waiter, waitFor } from './waiter.js'
+import { WaiterQueue } from './waiter-queue.js'
 
-const sink: AbortSink<string> = { abortWaiter: () => {} }
-
+/** The queue and the deadline timer wired as the pool wires them. */
 function harness() {
   const clock = new FakeClock(0)
   const expired: { id: number; at: number }[] = []
-  const queue = new DeadlineQueue<string>(clock, (w, now) => {
-    w.settled = true
+  const waiters = new WaiterQueue<string>()
+  const deadlines = new DeadlineQueue<string>(clock, waiters, (w, now) => {
+    waiters.remove(w)
     expired.push({ id: w.id, at: now })
   })
   let seq = 0
-  const add = (timeoutMs: number, fifo = true) => {
+  /** `inOrder`: the pool's default timeout (the queue orders it); otherwise the heap does. */
+  const add = (timeoutMs: number, inOrder = true) => {
     const now = clock.now()
-    const w = new Waiter<string>(++seq, 1, now, now + timeoutMs, undefined, undefined, sink)
-    w.promise.catch(() => {})
-    queue.add(w, fifo)
+    const w = new Waiter<string>(++seq, 1, now, now + timeoutMs, inOrder, undefined)
+    waitFor(w).catch(() => {})
+    waiters.push(w)
+    deadlines.add(w)
     return w
   }
-  return { clock, queue, expired, add }
+  /** Serve the head waiter, as the pool does. */
+  const serve = () => {
+    const w = waiters.shift()!
+    w.settled = true
+    if (waiters.size === 0) deadlines.clear()
+    else if (!w.inOrder) deadlines.settledOwn(waiters.size)
+    return w
+  }
+  return { clock, waiters, deadlines, expired, add, serve }
 }
 
 describe('DeadlineQueue', () => {
-  it('expires FIFO waiters in order, each at its deadline, with one timer', async () => {
-    const { clock, queue, expired, add } = harness()
+  it('expires in-order waiters in order, each at its deadline, with one timer', async () => {
+    const { clock, waiters, expired, add } = harness()
     for (let i = 0; i < 100; i++) {
       add(1_000)
       await clock.advance(5)
     }
     expect(clock.pendingTimers().total).toBe(1)
-    expect(queue.size).toBe(100)
+    expect(waiters.size).toBe(100)
     await clock.advance(1_000)
     expect(expired).toHaveLength(100)
     expect(expired.every((e, i) => e.id === i + 1 && e.at === 1_000 + i * 5)).toBe(true)
     expect(clock.pendingTimers().total).toBe(0)
-    expect(queue.size).toBe(0)
+    expect(waiters.size).toBe(0)
   })
 
-  it('mixes heap entries (own timeouts) with the ring by deadline', async () => {
+  it('mixes heap entries (own timeouts) with in-order waiters by deadline', async () => {
     const { clock, expired, add } = harness()
     add(1_000) // 1: at 1000
     add(5_000, false) // 2: at 5000
@@ -69,59 +80,59 @@ describe('DeadlineQueue', () => {
     expect(clock.pendingTimers().total).toBe(1)
   })
 
-  it('skips settled (served) waiters and re-arms for the next live one', async () => {
-    const { clock, queue, expired, add } = harness()
+  it('a timer that fires for a served waiter re-arms for the next live one', async () => {
+    const { clock, deadlines, expired, add, serve } = harness()
+    add(100)
+    const b = add(200)
+    serve() // the first: the timer stays armed for its deadline (no work per hand-off)
+    await clock.advance(100)
+    expect(expired).toEqual([])
+    expect(deadlines.armed).toBe(true) // re-armed for b
+    expect(clock.pendingTimers().total).toBe(1)
+    await clock.advance(100)
+    expect(expired).toEqual([{ id: b.id, at: 200 }])
+  })
+
+  it('a served waiter never times out; the next live one does, at its own deadline', async () => {
+    const { clock, expired, add, serve } = harness()
     const a = add(100)
     const b = add(200)
-    const c = add(50, false)
-    a.settled = true
-    c.settled = true
-    queue.trim(1)
+    expect(serve()).toBe(a)
     await clock.advance(150)
     expect(expired).toEqual([])
     await clock.advance(50)
     expect(expired).toEqual([{ id: b.id, at: 200 }])
   })
 
-  it('trim() disarms the timer once nothing is left', () => {
-    const { clock, queue, add } = harness()
-    const a = add(100)
-    const b = add(100, false)
-    a.settled = true
-    queue.trim(1)
-    expect(clock.pendingTimers().total).toBe(1) // b still live
-    b.settled = true
-    queue.trim(0)
+  it('clear() (nobody waiting) disarms the timer, so a served deadline cannot keep the process alive', () => {
+    const { clock, deadlines, add, serve } = harness()
+    add(100)
+    add(100, false)
+    serve()
+    expect(deadlines.armed).toBe(true) // the second is still waiting
+    serve()
+    expect(deadlines.armed).toBe(false)
     expect(clock.pendingTimers().total).toBe(0)
-    expect(queue.size).toBe(0)
+    expect(deadlines.heapSize).toBe(0)
     add(100) // arms again
     expect(clock.pendingTimers().total).toBe(1)
   })
 
-  it('compacts served entries that pile up behind a live one', () => {
-    const { queue, add } = harness()
-    const head = add(1_000)
-    const rest = Array.from({ length: 500 }, () => add(1_000))
-    for (const w of rest) w.settled = true
-    queue.trim(1)
-    expect(queue.size).toBe(1)
-    head.settled = true
-    queue.trim(0)
-    expect(queue.size).toBe(0)
-  })
-
-  it('clear() cancels the timer and forgets everything', async () => {
-    const { clock, queue, expired, add } = harness()
-    add(100)
-    add(50, false)
-    queue.clear()
-    expect(clock.pendingTimers().total).toBe(0)
-    await clock.advance(1_000)
-    expect(expired).toEqual([])
+  it('drops served own-timeout entries from the heap and rebuilds it when they pile up behind a live one', () => {
+    const { deadlines, waiters, add } = harness()
+    const live = add(10_000, false) // stays: the earliest-queued, latest deadline... served last
+    const rest = Array.from({ length: 500 }, () => add(1_000, false))
+    for (const w of rest) {
+      waiters.remove(w) // as an abort does
+      deadlines.settledOwn(waiters.size)
+    }
+    expect(waiters.size).toBe(1)
+    expect(deadlines.heapSize).toBeLessThanOrEqual(2 * 1 + 64 + 1)
+    expect(live.settled).toBe(false)
   })
 
   it('heap keeps deadline order through random inserts and removals', async () => {
-    const { clock, queue, expired, add } = harness()
+    const { clock, waiters, deadlines, expired, add } = harness()
     let state = 42
     const rnd = () => {
       state = (state * 1103515245 + 12345) & 0x7fffffff
@@ -129,8 +140,10 @@ describe('DeadlineQueue', () => {
     }
     const all = Array.from({ length: 300 }, () => add(1 + Math.floor(rnd() * 5_000), false))
     const cancelled = new Set(all.filter(() => rnd() < 0.3))
-    for (const w of cancelled) w.settled = true
-    queue.trim(all.length - cancelled.size)
+    for (const w of cancelled) {
+      waiters.remove(w)
+      deadlines.settledOwn(waiters.size)
+    }
     await clock.advance(6_000)
     const live = all.filter((w) => !cancelled.has(w))
     expect(expired.map((e) => e.id).sort((x, y) => x - y)).toEqual(live.map((w) => w.id))

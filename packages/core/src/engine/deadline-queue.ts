@@ -4,76 +4,69 @@ import type { Waiter } from './waiter.js'
 /** Called for each waiter whose deadline has passed. */
 export type ExpireWaiter<T> = (waiter: Waiter<T>, now: number) => void
 
+/** Where the waiters with the pool's default timeout are: the waiter queue, in arrival order. */
+export interface InOrderSource<T> {
+  /** The live in-order waiter with the earliest deadline. */
+  firstInOrder(): Waiter<T> | undefined
+}
+
 /**
  * Acquire timeouts with a single timer for the whole pool.
  *
- * Waiters using the pool's default timeout arrive with increasing deadlines, so
- * they sit in a FIFO ring (O(1) in and out); the rare waiter with its own
- * `timeoutMs` goes into a min-heap. The one timer is armed for the earliest
- * deadline and is only moved earlier, never on every acquire: when a waiter is
- * served its entry is dropped lazily (`trim`), and a timer that fires for an
- * already-served waiter just re-arms for the next live one.
+ * Waiters using the pool's default timeout (`inOrder`) arrive with increasing deadlines, and the
+ * waiter queue already holds them in arrival order, so they need no entry here at all: the timer
+ * asks the queue for the earliest. The rare waiter with its own `timeoutMs` goes into a min-heap.
+ * The one timer is armed for the earliest deadline and only moved earlier, never on every
+ * acquire: a timer that fires after its waiter was served just re-arms for the next live one.
  */
 export class DeadlineQueue<T> {
-  #ring: Waiter<T>[] = []
-  #head = 0
   readonly #heap: Waiter<T>[] = []
   #timer: TimerHandle | undefined
   #armedAt = Number.POSITIVE_INFINITY
 
   constructor(
     private readonly clock: Clock,
+    private readonly inOrder: InOrderSource<T>,
     private readonly expire: ExpireWaiter<T>,
   ) {}
 
-  /** Track `waiter`; `fifo` is true when its deadline cannot be earlier than any already in the ring. */
-  add(waiter: Waiter<T>, fifo: boolean): void {
-    if (fifo) this.#ring.push(waiter)
-    else this.#heapPush(waiter)
+  /** Track a newly queued waiter with a finite deadline. */
+  add(waiter: Waiter<T>): void {
+    if (!waiter.inOrder) this.#heapPush(waiter)
     if (waiter.deadline < this.#armedAt) this.#arm(waiter.deadline)
   }
 
   /**
-   * Drop served or cancelled entries from the front; compact when they pile up
-   * behind a live one; disarm the timer when no entry is left.
+   * A waiter with its own timeout was settled (served, aborted, failed): drop settled entries from
+   * the heap's top, and rebuild the heap when settled entries pile up behind a live one.
+   * `waiting`: waiters still queued (an upper bound on the live entries).
    */
-  trim(live: number): void {
-    const ring = this.#ring
-    while (this.#head < ring.length && ring[this.#head]!.settled) this.#head++
-    if (this.#head === ring.length) {
-      if (ring.length > 0) {
-        this.#ring = []
-        this.#head = 0
-      }
-    } else if (ring.length - this.#head > 2 * live + 64) {
-      this.#ring = ring.slice(this.#head).filter((w) => !w.settled)
-      this.#head = 0
-    } else if (this.#head > 1024 && this.#head * 2 > ring.length) {
-      this.#ring = ring.slice(this.#head)
-      this.#head = 0
-    }
+  settledOwn(waiting: number): void {
     const heap = this.#heap
     while (heap.length > 0 && heap[0]!.settled) this.#heapPop()
-    if (heap.length === 0 && this.#ring.length === 0 && this.#timer !== undefined) {
-      // nobody left to time out: a served caller's deadline must not keep the process alive
-      this.clock.clearTimeout(this.#timer)
-      this.#timer = undefined
-      this.#armedAt = Number.POSITIVE_INFINITY
+    if (heap.length > 2 * waiting + 64) {
+      const live = heap.filter((w) => !w.settled)
+      heap.length = 0
+      for (const w of live) this.#heapPush(w)
     }
   }
 
-  /** Cancel the timer and forget every entry. */
+  /** Nobody is waiting any more: a served caller's deadline must not keep the process alive. */
   clear(): void {
     if (this.#timer !== undefined) this.clock.clearTimeout(this.#timer)
     this.#timer = undefined
     this.#armedAt = Number.POSITIVE_INFINITY
-    this.#ring = []
-    this.#head = 0
     this.#heap.length = 0
   }
 
-  get size(): number {
-    return this.#ring.length - this.#head + this.#heap.length
+  /** Entries in the heap, settled ones not yet dropped included (for tests). */
+  get heapSize(): number {
+    return this.#heap.length
+  }
+
+  /** Is the timer armed? (for tests) */
+  get armed(): boolean {
+    return this.#timer !== undefined
   }
 
   #arm(at: number): void {
@@ -86,25 +79,21 @@ export class DeadlineQueue<T> {
     this.#timer = undefined
     this.#armedAt = Number.POSITIVE_INFINITY
     const now = this.clock.now()
+    const heap = this.#heap
     for (;;) {
-      const ring = this.#ring
-      while (this.#head < ring.length && ring[this.#head]!.settled) this.#head++
-      while (this.#heap.length > 0 && this.#heap[0]!.settled) this.#heapPop()
-      const fromRing = this.#head < ring.length ? ring[this.#head] : undefined
-      const fromHeap = this.#heap[0]
-      const next = fromHeap && (!fromRing || fromHeap.deadline < fromRing.deadline) ? fromHeap : fromRing
-      if (!next) {
-        this.#ring = []
-        this.#head = 0
-        return
-      }
+      while (heap.length > 0 && heap[0]!.settled) this.#heapPop()
+      const fromQueue = this.inOrder.firstInOrder()
+      const fromHeap = heap[0]
+      const next = fromHeap && (!fromQueue || fromHeap.deadline < fromQueue.deadline) ? fromHeap : fromQueue
+      if (!next) return
       if (next.deadline > now) {
         this.#arm(next.deadline)
         return
       }
       if (next === fromHeap) this.#heapPop()
-      else this.#head++
+      // settles `next` (the queue then skips it), or leaves it for good if the pool is stopping
       this.expire(next, now)
+      if (!next.settled) return
     }
   }
 

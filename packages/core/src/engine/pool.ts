@@ -15,7 +15,7 @@ import { Housekeeper } from './housekeeper.js'
 import { LeakDetector } from './leak-detector.js'
 import { BORROWED, BUSY, DESTROYED, IDLE, PooledResource } from './pooled-resource.js'
 import { runBounded, validateResource } from './validator.js'
-import { PRIORITY_INDEX, PRIORITY_NAMES, Waiter } from './waiter.js'
+import { AbortHook, PRIORITY_INDEX, PRIORITY_NAMES, Waiter, waitFor } from './waiter.js'
 import { WaiterQueue } from './waiter-queue.js'
 
 /** Per-call options of {@link Pool.acquire} and {@link Pool.use}. */
@@ -179,7 +179,7 @@ export class Pool<T> implements AsyncDisposable {
     this.#returnWork =
       typeof driver.reset === 'function' || (c.validateOnReturn && typeof driver.validate === 'function')
     this.#stats = new StatsRecorder(c.health.windowMs)
-    this.#deadlines = new DeadlineQueue(this.#clock, (waiter, now) => this.#expire(waiter, now))
+    this.#deadlines = new DeadlineQueue(this.#clock, this.#waiters, (waiter, now) => this.#expire(waiter, now))
     this.#leaks = new LeakDetector(c.leakDetectionThresholdMs, c.leakReclaimAfterMs, c.leakCaptureStack)
     this.#creator = new Creator(driver, this.#clock, c.createTimeoutMs, c.retry, this.#random, c.name, {
       created: (resource, createMs) => this.#onCreated(resource, createMs),
@@ -693,24 +693,34 @@ export class Pool<T> implements AsyncDisposable {
       priority,
       now,
       timeoutMs > 0 ? now + timeoutMs : Number.POSITIVE_INFINITY,
-      signal,
+      timeoutMs > 0 && timeoutMs === this.config.acquireTimeoutMs,
       site,
-      this.#sink,
     )
+    const promise = waitFor(waiter)
     this.#waiters.push(waiter)
-    if (timeoutMs > 0) this.#deadlines.add(waiter, timeoutMs === this.config.acquireTimeoutMs)
-    if (signal !== undefined) signal.addEventListener('abort', waiter, { once: true })
+    if (timeoutMs > 0) this.#deadlines.add(waiter)
+    if (signal !== undefined) {
+      const hook = new AbortHook(signal, waiter, this.#sink)
+      waiter.abort = hook
+      signal.addEventListener('abort', hook, { once: true })
+    }
     if (this.#hub.listeners.enqueue !== undefined) {
       this.#hub.emit('enqueue', { id, priority: PRIORITY_NAMES[priority]!, pending: this.#waiters.size })
     }
     // Saturated (nothing idle, nothing more may open): pairing and filling would find nothing to do.
     if (this.#idle.length > 0 || this.#records.size + this.#creator.inFlight < this.#max) this.#dispatch()
-    return waiter.promise
+    return promise
   }
 
+  /** `waiter` is out of the queue (served, timed out, aborted, failed): nothing may settle it again. */
   #settle(waiter: Waiter<T>): void {
     waiter.settled = true
-    if (waiter.signal !== undefined) waiter.signal.removeEventListener('abort', waiter)
+    const abort = waiter.abort
+    if (abort !== undefined) abort.signal.removeEventListener('abort', abort)
+    if (this.#waiters.size === 0) this.#deadlines.clear()
+    else if (!waiter.inOrder && waiter.deadline !== Number.POSITIVE_INFINITY) {
+      this.#deadlines.settledOwn(this.#waiters.size)
+    }
   }
 
   /** `exactNow`: a clock reading the caller just took, so the loan does not read it again. */
@@ -720,7 +730,6 @@ export class Pool<T> implements AsyncDisposable {
     const timed = this.#timeLoan()
     const now = exactNow ?? (timed || this.#exactStart ? this.#clock.now() : this.#now)
     this.#lend(record, waiter.id, waiter.enqueuedAt, now, waiter.site, timed)
-    this.#deadlines.trim(this.#waiters.size)
     waiter.resolve(record.resource)
   }
 
@@ -1040,7 +1049,6 @@ export class Pool<T> implements AsyncDisposable {
     const waiter = this.#waiters.shift()
     if (waiter === undefined) return
     this.#settle(waiter)
-    this.#deadlines.trim(this.#waiters.size)
     waiter.reject(error)
   }
 
@@ -1049,7 +1057,6 @@ export class Pool<T> implements AsyncDisposable {
       this.#settle(waiter)
       waiter.reject(error)
     }
-    this.#deadlines.trim(0)
   }
 
   #settleReady(): void {
@@ -1134,11 +1141,10 @@ export class Pool<T> implements AsyncDisposable {
     if (waiter.settled) return
     this.#waiters.remove(waiter)
     this.#settle(waiter)
-    this.#deadlines.trim(this.#waiters.size)
     this.#stats.counters.aborted++
     const waitMs = this.#clock.now() - waiter.enqueuedAt
     if (this.#hub.has('abort')) this.#hub.emit('abort', { id: waiter.id, waitMs })
-    waiter.reject(this.#abortedError(waiter.signal!, waitMs))
+    waiter.reject(this.#abortedError(waiter.abort!.signal, waitMs))
   }
 
   #reportLeak(record: PooledResource<T>, heldMs: number): void {

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { type AbortSink, type PriorityIndex, Waiter } from './waiter.js'
+import { type PriorityIndex, Waiter } from './waiter.js'
 import { WaiterQueue } from './waiter-queue.js'
 
-const sink: AbortSink<string> = { abortWaiter: () => {} }
 let seq = 0
-const waiter = (priority: PriorityIndex = 1) =>
-  new Waiter<string>(++seq, priority, 0, Number.POSITIVE_INFINITY, undefined, undefined, sink)
+const waiter = (priority: PriorityIndex = 1, inOrder = false, deadline = Number.POSITIVE_INFINITY) =>
+  new Waiter<string>(++seq, priority, 0, deadline, inOrder, undefined)
 
 const ids = (list: Waiter<string>[]) => list.map((w) => w.id)
 
@@ -35,7 +34,7 @@ describe('WaiterQueue', () => {
     expect(q.size).toBe(0)
   })
 
-  it('removes from the head, middle and tail in O(1), and ignores a waiter that is not queued', () => {
+  it('removes from the head, middle and tail in O(1), marks the waiter settled, and ignores a settled one', () => {
     const q = new WaiterQueue<string>()
     const ws = [waiter(), waiter(), waiter(), waiter(), waiter()]
     for (const w of ws) q.push(w)
@@ -43,12 +42,12 @@ describe('WaiterQueue', () => {
     q.remove(ws[0]!) // head
     q.remove(ws[4]!) // tail
     q.remove(ws[4]!) // again: no-op
-    q.remove(waiter()) // never queued: no-op
+    expect(ws[0]!.settled && ws[2]!.settled && ws[4]!.settled).toBe(true)
     expect(q.size).toBe(2)
     expect(ids(q.drain())).toEqual(ids([ws[1]!, ws[3]!]))
   })
 
-  it('removing the only waiter of a priority empties it so others are served', () => {
+  it('removing the only waiter of a priority lets the next priority be served', () => {
     const q = new WaiterQueue<string>()
     const high = waiter(0)
     const low = waiter(2)
@@ -56,26 +55,56 @@ describe('WaiterQueue', () => {
     q.push(low)
     q.remove(high)
     expect(q.shift()).toBe(low)
-    q.push(high) // can be queued again after removal
-    expect(q.shift()).toBe(high)
+    expect(q.shift()).toBeUndefined()
   })
 
-  it('unshift puts a waiter back at the head of its priority', () => {
+  it('grows past its initial ring and keeps order across wrap-around', () => {
     const q = new WaiterQueue<string>()
-    const [a, b, c] = [waiter(), waiter(), waiter(0)]
-    q.push(a)
-    q.push(b)
-    const first = q.shift()!
-    expect(first).toBe(a)
-    q.unshift(first)
-    q.push(c)
-    expect(ids(q.drain())).toEqual(ids([c, a, b]))
-    const lone = waiter(2)
-    q.unshift(lone)
-    expect(q.shift()).toBe(lone)
+    const expected: Waiter<string>[] = []
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 37; i++) {
+        const w = waiter()
+        q.push(w)
+        expected.push(w)
+      }
+      for (let i = 0; i < 20; i++) expect(q.shift()).toBe(expected.shift())
+    }
+    expect(ids(q.drain())).toEqual(ids(expected))
   })
 
-  it('keeps links consistent through many random operations', () => {
+  it('compacts tombstones that pile up behind a live waiter, so memory stays bounded', () => {
+    const q = new WaiterQueue<string>()
+    const head = waiter()
+    q.push(head)
+    for (let i = 0; i < 10_000; i++) {
+      const w = waiter()
+      q.push(w)
+      q.remove(w) // e.g. aborted right away
+    }
+    expect(q.size).toBe(1)
+    expect(q.slots()[1]).toBeLessThanOrEqual(2 * 1 + 64 + 1)
+    expect(q.shift()).toBe(head)
+    expect(q.slots()).toEqual([0, 0, 0])
+  })
+
+  it('firstInOrder finds the earliest live waiter with the default deadline across priorities', () => {
+    const q = new WaiterQueue<string>()
+    const own = waiter(1, false, 5) // own timeout: not in order
+    const n1 = waiter(1, true, 100)
+    const h1 = waiter(0, true, 200)
+    const l1 = waiter(2, true, 50)
+    for (const w of [own, n1, h1, l1]) q.push(w)
+    expect(q.firstInOrder()).toBe(l1)
+    q.remove(l1)
+    expect(q.firstInOrder()).toBe(n1)
+    expect(q.shift()).toBe(h1) // high first
+    expect(q.firstInOrder()).toBe(n1)
+    expect(q.shift()).toBe(own)
+    expect(q.shift()).toBe(n1)
+    expect(q.firstInOrder()).toBeUndefined()
+  })
+
+  it('stays consistent with a model through many random pushes, shifts, removes and scans', () => {
     const q = new WaiterQueue<string>()
     const model: Waiter<string>[][] = [[], [], []]
     let state = 12345
@@ -83,22 +112,27 @@ describe('WaiterQueue', () => {
       state = (state * 1103515245 + 12345) & 0x7fffffff
       return state / 0x7fffffff
     }
-    for (let i = 0; i < 5_000; i++) {
+    let clock = 0
+    for (let i = 0; i < 20_000; i++) {
       const r = rnd()
-      if (r < 0.5) {
-        const w = waiter(Math.floor(rnd() * 3) as PriorityIndex)
+      if (r < 0.45) {
+        const inOrder = rnd() < 0.7
+        const w = waiter(Math.floor(rnd() * 3) as PriorityIndex, inOrder, inOrder ? ++clock : Math.floor(rnd() * 1e6))
         q.push(w)
         model[w.priority]!.push(w)
-      } else if (r < 0.75) {
+      } else if (r < 0.7) {
         const expected = model[0]!.shift() ?? model[1]!.shift() ?? model[2]!.shift()
         expect(q.shift()).toBe(expected)
-      } else {
-        const p = Math.floor(rnd() * 3)
-        const list = model[p]!
+      } else if (r < 0.9) {
+        const list = model[Math.floor(rnd() * 3)]!
         if (list.length > 0) {
           const [w] = list.splice(Math.floor(rnd() * list.length), 1)
           q.remove(w!)
         }
+      } else {
+        const inOrder = model.flat().filter((w) => w.inOrder)
+        const first = inOrder.sort((a, b) => a.deadline - b.deadline)[0]
+        expect(q.firstInOrder()).toBe(first)
       }
       expect(q.size).toBe(model[0]!.length + model[1]!.length + model[2]!.length)
     }

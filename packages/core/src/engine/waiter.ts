@@ -11,7 +11,36 @@ export interface AbortSink<T> {
   abortWaiter(waiter: Waiter<T>): void
 }
 
-/** The waiter whose promise is being built; `capture` runs synchronously inside its constructor. */
+/**
+ * One queued acquire: what the queue, the deadline timer and the hand-off need, and nothing else
+ * (a waiter is allocated for every caller that waits, so every field costs on a busy pool).
+ */
+export class Waiter<T> {
+  /** Served, timed out, aborted or failed: it is skipped wherever it still sits. */
+  settled = false
+  resolve!: (resource: T) => void
+  reject!: (error: unknown) => void
+  /** Its AbortSignal listener, when the caller passed a signal. */
+  abort: AbortHook<T> | undefined = undefined
+
+  constructor(
+    readonly id: number,
+    readonly priority: PriorityIndex,
+    readonly enqueuedAt: number,
+    /** When it times out; `Infinity` without a timeout. */
+    readonly deadline: number,
+    /**
+     * Its deadline is the pool's default (`enqueuedAt + acquireTimeoutMs`). Such deadlines come in
+     * the order waiters are queued, so the waiter queue itself keeps them in order; only waiters
+     * with their own `timeoutMs` need the deadline heap.
+     */
+    readonly inOrder: boolean,
+    /** Acquire-site, when leak detection captures stacks. */
+    readonly site: Error | undefined,
+  ) {}
+}
+
+/** The waiter whose promise is being built; `capture` runs synchronously inside `waitFor`. */
 // biome-ignore lint/suspicious/noExplicitAny: a module-level slot shared by every Waiter<T>
 let constructing: Waiter<any> | undefined
 
@@ -24,33 +53,24 @@ function capture(resolve: (resource: any) => void, reject: (error: unknown) => v
   waiter.reject = reject
 }
 
-/**
- * One queued acquire. It is its own AbortSignal listener (`handleEvent`), so
- * waiting with a signal allocates no closure, and it is a node of the waiter
- * queue's linked list, so cancelling it is O(1).
- */
-export class Waiter<T> {
-  prev: Waiter<T> | undefined = undefined
-  next: Waiter<T> | undefined = undefined
-  settled = false
-  resolve!: (resource: T) => void
-  reject!: (error: unknown) => void
-  readonly promise: Promise<T>
+/** The promise the caller of a queued acquire awaits; settled through `waiter.resolve/reject`. */
+export function waitFor<T>(waiter: Waiter<T>): Promise<T> {
+  constructing = waiter
+  return new Promise<T>(capture)
+}
 
+/**
+ * A waiter's AbortSignal listener (an EventListener object: no closure). Allocated only for
+ * callers that pass a signal.
+ */
+export class AbortHook<T> {
   constructor(
-    readonly id: number,
-    readonly priority: PriorityIndex,
-    readonly enqueuedAt: number,
-    readonly deadline: number,
-    readonly signal: AbortSignal | undefined,
-    readonly site: Error | undefined,
+    readonly signal: AbortSignal,
+    readonly waiter: Waiter<T>,
     readonly sink: AbortSink<T>,
-  ) {
-    constructing = this
-    this.promise = new Promise<T>(capture)
-  }
+  ) {}
 
   handleEvent(): void {
-    this.sink.abortWaiter(this)
+    this.sink.abortWaiter(this.waiter)
   }
 }
