@@ -116,4 +116,23 @@ describeWithMysql('@pools/core/mysql2 limits', () => {
     expect(await countMysqlConnections(ctx.db.name)).toBe(2)
     expect(created).toHaveLength(2)
   })
+  it('maxIdle caps idle connections as mysql2 does: the longest idle close at the next pass (counted on the server)', async () => {
+    const pool = ctx.pool({ connectionLimit: 5, maxIdle: 2, pools: { ...TEST_POOLS, housekeepingIntervalMs: 100 } })
+    expect([pool.engine.config.maxIdle, pool.config.maxIdle]).toEqual([2, 2])
+    const conns = await Promise.all(Array.from({ length: 5 }, () => getConnection(pool)))
+    expect(await countMysqlConnections(ctx.db.name)).toBe(5)
+    const threadIds = conns.map((c) => c.threadId)
+    for (const c of conns) c.release()
+    await vi.waitFor(async () => expect(await countMysqlConnections(ctx.db.name)).toBe(2), { timeout: 3_000, interval: 25 })
+    expect(pool.engine.idle).toBe(2)
+    expect(pool.stats().counters.destroyedBy['max-idle']).toBe(3)
+    // the two most recently released are kept
+    const kept = await Promise.all([getConnection(pool), getConnection(pool)])
+    expect(kept.map((c) => c.threadId).sort()).toEqual(threadIds.slice(3).sort())
+    for (const c of kept) c.release()
+    // without maxIdle (mysql2's default: connectionLimit) nothing is capped
+    const uncapped = ctx.pool({ connectionLimit: 3 })
+    expect(uncapped.engine.config.maxIdle).toBe(Number.POSITIVE_INFINITY)
+    expect(uncapped.config.maxIdle).toBe(3)
+  })
 })

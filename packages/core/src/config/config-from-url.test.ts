@@ -108,7 +108,7 @@ describe('configFromUrl: mysql2 parameters', () => {
       max: 15,
       maxWaiting: 100,
       idleTimeoutMs: 45_000,
-      min: 3,
+      maxIdle: 3,
       acquireTimeoutMs: 8_000,
       createTimeoutMs: 4_000,
     })

@@ -48,7 +48,7 @@ const driverParams: ReadonlyMap<string, DriverParam> = new Map([
   ['connectionLimit', param('max', 'count')],
   ['queueLimit', param('maxWaiting', 'count', 'unset')],
   ['idleTimeout', param('idleTimeoutMs', 'ms', 'immediately')],
-  ['maxIdle', param('min', 'count')],
+  ['maxIdle', param('maxIdle', 'count')],
   ['acquireTimeout', param('acquireTimeoutMs', 'ms')],
   ['connectTimeout', param('createTimeoutMs', 'ms', 'no-timeout')],
 ])

@@ -30,6 +30,7 @@ describe('parsePoolConfig: defaults', () => {
       createTimeoutMs: 10_000,
       destroyTimeoutMs: 5_000,
       idleTimeoutMs: 600_000,
+      maxIdle: Number.POSITIVE_INFINITY,
       maxLifetimeMs: 1_800_000,
       maxLifetimeJitterMs: 45_000,
       maxUses: 0,
@@ -123,6 +124,7 @@ describe('parsePoolConfig: an explicit 0 is honoured', () => {
     'maxWaiting',
     'acquireTimeoutMs',
     'idleTimeoutMs',
+    'maxIdle',
     'maxLifetimeMs',
     'maxLifetimeJitterMs',
     'maxUses',
@@ -315,7 +317,11 @@ describe('docs/config-and-presets.md', () => {
 
   it('lists every option with the default parsePoolConfig applies', () => {
     const resolved = parsePoolConfig({})
-    const derived: Record<string, string> = { maxWaiting: 'unset', maxLifetimeJitterMs: '2.5 % of `maxLifetimeMs`' }
+    const derived: Record<string, string> = {
+      maxWaiting: 'unset',
+      maxIdle: 'unset',
+      maxLifetimeJitterMs: '2.5 % of `maxLifetimeMs`',
+    }
     for (const [key, value] of Object.entries(resolved)) {
       if (key === 'retry' || key === 'health') {
         for (const [leaf, leafValue] of Object.entries(value as object)) {

@@ -70,6 +70,9 @@ export function parsePoolConfig(input: PoolConfigInput | PoolConfig | undefined 
 
   const problems: string[] = []
   if (c.min > c.max) problems.push(`min (${c.min}) must not exceed max (${c.max})`)
+  if (c.maxIdle !== undefined && c.maxIdle < c.min) {
+    problems.push(`maxIdle (${c.maxIdle}) must not be below min (${c.min}): min keeps that many open even when idle`)
+  }
   if (c.leakReclaimAfterMs > 0 && c.leakDetectionThresholdMs > 0 && c.leakReclaimAfterMs < c.leakDetectionThresholdMs) {
     problems.push(
       `leakReclaimAfterMs (${c.leakReclaimAfterMs}) must be at least leakDetectionThresholdMs (${c.leakDetectionThresholdMs})`,
@@ -98,6 +101,7 @@ export function parsePoolConfig(input: PoolConfigInput | PoolConfig | undefined 
   const resolved: PoolConfig = Object.freeze({
     ...c,
     maxWaiting: c.maxWaiting ?? Number.POSITIVE_INFINITY,
+    maxIdle: c.maxIdle ?? Number.POSITIVE_INFINITY,
     maxLifetimeJitterMs: c.maxLifetimeMs > 0 ? jitter : 0,
     retry: Object.freeze({ ...c.retry }),
     health: Object.freeze({ ...c.health }),

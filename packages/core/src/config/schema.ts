@@ -88,6 +88,14 @@ export const poolConfigSchema = z
     createTimeoutMs: positiveMs('How long one create may take before POOL_CREATE_TIMEOUT.').default(10_000),
     destroyTimeoutMs: positiveMs('How long one destroy may take before it is abandoned and reported.').default(5_000),
     idleTimeoutMs: ms('Idle resources above `min` are closed after this long (0 = never).').default(600_000),
+    maxIdle: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        'Most idle resources kept open: the longest-idle ones above it are closed at the next housekeeping pass, never below `min`. Unset = no cap.',
+      ),
     maxLifetimeMs: ms('Resources are retired after this age; a borrowed one on release (0 = never).').default(
       1_800_000,
     ),
@@ -160,9 +168,13 @@ export type HealthConfig = z.output<typeof healthSchema>
 
 /** The resolved, frozen configuration: every default applied. */
 export interface PoolConfig
-  extends Readonly<Omit<z.output<typeof poolConfigSchema>, 'maxWaiting' | 'maxLifetimeJitterMs' | 'retry' | 'health'>> {
+  extends Readonly<
+    Omit<z.output<typeof poolConfigSchema>, 'maxWaiting' | 'maxIdle' | 'maxLifetimeJitterMs' | 'retry' | 'health'>
+  > {
   /** `Infinity` when unbounded. */
   readonly maxWaiting: number
+  /** `Infinity` when there is no idle cap. */
+  readonly maxIdle: number
   readonly maxLifetimeJitterMs: number
   readonly retry: Readonly<RetryConfig>
   readonly health: Readonly<HealthConfig>

@@ -24,12 +24,14 @@ export interface HousekeeperHost<T> {
 export interface HousekeepingPolicy {
   intervalMs: number
   idleTimeoutMs: number
+  /** Most idle resources kept (`Infinity` = no cap). */
+  maxIdle: number
   keepaliveIntervalMs: number
 }
 
 /**
  * One unref'd timer for the whole pool: retires idle resources past their
- * lifetime or idle timeout (never below `min`), validates idle ones due a
+ * lifetime or idle timeout and those above `maxIdle` (never below `min`), validates idle ones due a
  * keepalive, scans for leaks and refills `min`. An idle process can exit
  * while it is armed (serverless).
  */
@@ -73,6 +75,8 @@ export class Housekeeper<T> {
         i++
       }
     }
+    // the idle cap: longest idle first (the bottom of the stack), never below min
+    while (idle.length > this.policy.maxIdle && host.total() > host.min()) host.evict(0, 'max-idle')
     host.scanLeaks(now)
     host.refill()
   }

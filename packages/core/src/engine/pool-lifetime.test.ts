@@ -77,6 +77,52 @@ describe('idle timeout', () => {
   })
 })
 
+describe('maxIdle', () => {
+  it('closes the longest-idle resources above maxIdle at the next housekeeping pass, never below min', async () => {
+    const s = setup({ min: 1, max: 6, maxIdle: 2, idleTimeoutMs: 0, maxLifetimeMs: 0, housekeepingIntervalMs: 1_000 })
+    const log = destroyLog(s.pool, s.clock)
+    const conns = await warm(s, 5) // released in order: conns[0] has been idle longest
+    expect(s.pool.idle).toBe(5)
+    await s.clock.advance(999)
+    expect(s.pool.idle).toBe(5) // lazily, like mysql2: not on release
+    await s.clock.advance(1)
+    expect(s.pool.idle).toBe(2)
+    expect(log.map((e) => [e.id, e.reason, e.at])).toEqual(
+      conns.slice(0, 3).map((c) => [c.id, 'max-idle', 1_000]),
+    )
+    expect(s.pool.stats().counters.destroyedBy['max-idle']).toBe(3)
+    // the two kept are the most recently used ones
+    expect([await s.pool.acquire(), await s.pool.acquire()].map((c) => c.id).sort()).toEqual(
+      [conns[3]!.id, conns[4]!.id].sort(),
+    )
+  })
+
+  it('counts only idle resources: borrowed ones are not capped', async () => {
+    const s = setup({ max: 6, maxIdle: 1, idleTimeoutMs: 0, maxLifetimeMs: 0, housekeepingIntervalMs: 1_000 })
+    const held = await Promise.all([s.pool.acquire(), s.pool.acquire(), s.pool.acquire()])
+    await s.clock.advance(5_000)
+    expect(s.pool.total).toBe(3)
+    for (const c of held) s.pool.release(c)
+    await s.clock.advance(1_000)
+    expect(s.pool.total).toBe(1)
+    expect(s.pool.idle).toBe(1)
+  })
+
+  it('maxIdle 0 with min 0 closes every idle resource at the next pass', async () => {
+    const s = setup({ max: 3, maxIdle: 0, idleTimeoutMs: 0, maxLifetimeMs: 0, housekeepingIntervalMs: 500 })
+    await warm(s, 3)
+    await s.clock.advance(500)
+    expect(s.pool.total).toBe(0)
+  })
+
+  it('is unset (no cap) by default and rejects a cap below min', () => {
+    const s = setup({ max: 3 })
+    expect(s.pool.config.maxIdle).toBe(Number.POSITIVE_INFINITY)
+    expect(() => setup({ min: 3, max: 5, maxIdle: 2 })).toThrow(/maxIdle \(2\) must not be below min \(3\)/)
+    expect(() => setup({ maxIdle: -1 })).toThrow(/maxIdle/)
+  })
+})
+
 describe('max lifetime', () => {
   it('retires idle resources at maxLifetimeMs minus a random jitter, and refills min', async () => {
     const randoms = [0, 0.5, 1]

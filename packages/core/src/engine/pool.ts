@@ -193,6 +193,7 @@ export class Pool<T> implements AsyncDisposable {
       {
         intervalMs: c.housekeepingIntervalMs,
         idleTimeoutMs: c.idleTimeoutMs,
+        maxIdle: c.maxIdle,
         keepaliveIntervalMs: c.keepaliveIntervalMs,
       },
       {

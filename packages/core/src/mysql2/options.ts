@@ -146,6 +146,8 @@ export function resolveOptions(input: string | PoolOptions | undefined): Resolve
   // mysql2's idleTimeout 0 closes idle connections at its next pass; the engine's 0 would mean "never".
   if (given(source.idleTimeout)) explicit.idleTimeoutMs = Math.max(idleTimeout, 1)
   if (queueLimit > 0) explicit.maxWaiting = queueLimit
+  // mysql2's default maxIdle is connectionLimit: no cap
+  if (given(source.maxIdle) && maxIdle < connectionLimit) explicit.maxIdle = maxIdle
   const connectTimeout = Number(connectionConfig.connectTimeout)
   if (given(source.connectTimeout) && connectTimeout > 0) explicit.createTimeoutMs = Math.ceil(connectTimeout)
 

@@ -97,6 +97,7 @@ export class Pool extends Mysql2PoolBase implements PoolHost {
     config.connectionLimit = engine.max
     config.queueLimit = Number.isFinite(engine.config.maxWaiting) ? engine.config.maxWaiting : 0
     config.idleTimeout = engine.config.idleTimeoutMs
+    config.maxIdle = Math.min(engine.config.maxIdle, engine.max)
     if (engine.config.allowExitOnIdle) {
       // Sockets are unref'd while idle so the process may exit; ref'd while borrowed.
       engine.on('create', ({ resource }) => asConnection(resource).stream.unref?.())

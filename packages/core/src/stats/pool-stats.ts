@@ -6,6 +6,8 @@ export type { LatencySummary } from './histogram.js'
 export type DestroyReason =
   /** Idle longer than `idleTimeoutMs` while above `min`. */
   | 'idle-timeout'
+  /** One idle resource too many (`maxIdle`) at a housekeeping pass, while above `min`. */
+  | 'max-idle'
   /** Older than `maxLifetimeMs` (minus jitter). */
   | 'max-lifetime'
   /** Borrowed `maxUses` times. */
@@ -32,6 +34,7 @@ export type DestroyReason =
 /** All destroy reasons, in a stable order (for metrics and docs). */
 export const DESTROY_REASONS: readonly DestroyReason[] = [
   'idle-timeout',
+  'max-idle',
   'max-lifetime',
   'max-uses',
   'validation-failed',
