@@ -123,7 +123,10 @@ describeWithMysql('@pools/core/mysql2 limits', () => {
     expect(await countMysqlConnections(ctx.db.name)).toBe(5)
     const threadIds = conns.map((c) => c.threadId)
     for (const c of conns) c.release()
-    await vi.waitFor(async () => expect(await countMysqlConnections(ctx.db.name)).toBe(2), { timeout: 3_000, interval: 25 })
+    await vi.waitFor(async () => expect(await countMysqlConnections(ctx.db.name)).toBe(2), {
+      timeout: 3_000,
+      interval: 25,
+    })
     expect(pool.engine.idle).toBe(2)
     expect(pool.stats().counters.destroyedBy['max-idle']).toBe(3)
     // the two most recently released are kept

@@ -87,9 +87,7 @@ describe('maxIdle', () => {
     expect(s.pool.idle).toBe(5) // lazily, like mysql2: not on release
     await s.clock.advance(1)
     expect(s.pool.idle).toBe(2)
-    expect(log.map((e) => [e.id, e.reason, e.at])).toEqual(
-      conns.slice(0, 3).map((c) => [c.id, 'max-idle', 1_000]),
-    )
+    expect(log.map((e) => [e.id, e.reason, e.at])).toEqual(conns.slice(0, 3).map((c) => [c.id, 'max-idle', 1_000]))
     expect(s.pool.stats().counters.destroyedBy['max-idle']).toBe(3)
     // the two kept are the most recently used ones
     expect([await s.pool.acquire(), await s.pool.acquire()].map((c) => c.id).sort()).toEqual(
