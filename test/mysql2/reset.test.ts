@@ -175,8 +175,10 @@ describeWithMysql('@pools/core/mysql2 release and reset', () => {
     const next = await getConnection(pool)
     expect(next.threadId).not.toBe(threadId)
     next.release()
-    expect(pool.stats().counters.destroyedBy.broken).toBe(1)
-    expect(ctx.warnings.some((w) => w.includes('ROLLBACK on release failed'))).toBe(true)
+    expect(pool.stats().counters.destroyedBy['reset-failed']).toBe(1)
+    expect(ctx.warnings.some((w) => w.includes('reset() failed') && w.includes('ROLLBACK on release failed'))).toBe(
+      true,
+    )
     expect(await committedCount('xa')).toBe(0)
   })
 })

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream'
 import type { PoolConnection as Mysql2PoolConnection } from 'mysql2'
 import mysql from 'mysql2'
 import type { ResourceDriver } from '../driver/resource-driver.js'
+import type { ResetMode } from './options.js'
 
 /** Server status flags (MySQL's mysql_com.h; mysql2's lib/constants/server_status.js). */
 const SERVER_STATUS_IN_TRANS = 1
@@ -210,8 +211,12 @@ export interface DriverOptions {
   connectionConfig(): unknown
   /** An error on a connection: take it out of the pool. Idempotent. */
   lost(connection: PooledConnection): void
-  /** `resetOnRelease: true`: COM_RESET_CONNECTION as the engine's reset step on every release. */
-  resetConnection: boolean
+  /**
+   * The engine's reset step on release: `'rollback'` sends `ROLLBACK` when the server status says a
+   * transaction may be open (and answers synchronously otherwise); `'reset'` sends COM_RESET_CONNECTION
+   * every time; `'none'` leaves the session as it is.
+   */
+  reset: ResetMode
 }
 
 /** Connect errors that retrying soon will not fix: callers fail at once instead of waiting out their timeout. */
@@ -222,7 +227,7 @@ const FATAL_CONNECT_ERRORS: ReadonlySet<string> = new Set([
   'ER_BAD_DB_ERROR',
 ])
 
-/** The engine driver: connect, QUIT, PING, COM_RESET_CONNECTION (when asked) and the broken check. */
+/** The engine driver: connect, QUIT, PING, the reset on release (ROLLBACK or COM_RESET_CONNECTION) and the broken check. */
 export function createDriver(host: PoolHost, options: DriverOptions): ResourceDriver<PooledConnection> {
   const driver: ResourceDriver<PooledConnection> = {
     create: (signal) =>
@@ -260,7 +265,20 @@ export function createDriver(host: PoolHost, options: DriverOptions): ResourceDr
     isBroken,
     isFatalCreateError: (error) => FATAL_CONNECT_ERRORS.has((error as { code?: unknown } | null)?.code as string),
   }
-  if (options.resetConnection) {
+  if (options.reset === 'rollback') {
+    driver.reset = (connection) => {
+      // The usual release has nothing to roll back: answered synchronously, so the engine hands the
+      // connection on at once (no promise, no timer). Bounded by validationTimeoutMs; a failure or a
+      // timeout destroys the connection instead of reusing it.
+      if (!mayBeInTransaction(connection)) return
+      return new Promise<void>((resolve, reject) => {
+        connection.query('ROLLBACK', (error: Error | null) => {
+          if (error) reject(new Error(`ROLLBACK on release failed: ${error.message}`, { cause: error }))
+          else resolve()
+        })
+      })
+    }
+  } else if (options.reset === 'reset') {
     driver.reset = (connection) =>
       new Promise<void>((resolve, reject) => {
         // mysql2 clears its client-side prepared statement cache when the reset succeeds.

@@ -12,14 +12,7 @@ import { isPoolError, PoolError } from '../errors/pool-error.js'
 import type { LeakReport } from '../events/pool-events.js'
 import type { PoolHealth } from '../health/pool-health.js'
 import type { PoolStats } from '../stats/pool-stats.js'
-import {
-  createDriver,
-  isBroken,
-  mayBeInTransaction,
-  type PooledConnection,
-  type PoolHost,
-  supportsReset,
-} from './connection.js'
+import { createDriver, isBroken, type PooledConnection, type PoolHost, supportsReset } from './connection.js'
 import { type Mysql2PoolConfig, type PoolOptions, resolveOptions } from './options.js'
 
 /** The engine behind a mysql2-compatible pool: lends mysql2 `PoolConnection`s. */
@@ -60,7 +53,6 @@ export class Pool extends Mysql2PoolBase implements PoolHost {
   /** The `@pools/core` pool doing the work: `stats()`, `health()`, `leaks()`, `ready()`, `resize()`, events. */
   readonly engine: Mysql2EnginePool
   readonly #waitForConnections: boolean
-  readonly #rollback: boolean
   readonly #promise: PromiseConstructor | undefined
   readonly #logger: PoolLogger | undefined
   readonly #forwarded = new Set<ForwardedEvent>()
@@ -79,14 +71,13 @@ export class Pool extends Mysql2PoolBase implements PoolHost {
     }
     super({ config: resolved.poolConfig })
     this.#waitForConnections = resolved.waitForConnections
-    this.#rollback = resolved.reset === 'rollback'
     this.#promise = resolved.promise
     this.#logger = runtime.logger === false ? undefined : (runtime.logger ?? consoleLogger)
     const engine = createEnginePool(
       createDriver(this, {
         connectionConfig: () => this.#connectionConfig(),
         lost: (connection) => this.#lost(connection),
-        resetConnection: resolved.reset === 'reset',
+        reset: resolved.reset,
       }),
       resolved.engine,
       runtime,
@@ -142,38 +133,13 @@ export class Pool extends Mysql2PoolBase implements PoolHost {
 
   /**
    * Give a connection back (what `connection.release()` calls). A second release is ignored, as in mysql2.
-   * With `resetOnRelease: 'rollback'` (the default), a connection whose server status says a transaction may
-   * be open is rolled back first; the next borrower never sees it.
+   * With `resetOnRelease: 'rollback'` (the default), the engine's reset step rolls back a connection whose
+   * server status says a transaction may be open before anyone else gets it.
    */
   override releaseConnection(connection: Mysql2PoolConnection | Mysql2PromisePoolConnection): void {
     // mysql2's promise PoolConnection wraps the core one in `.connection`; a core one has none at runtime.
     const core = ((connection as unknown as { connection?: Mysql2PoolConnection }).connection ??
       connection) as Mysql2PoolConnection
-    const engine = this.engine
-    const pooled = asConnection(core)
-    if (
-      this.#rollback &&
-      (engine.state === 'running' || engine.state === 'suspended') &&
-      engine.isBorrowed(core) &&
-      !isBroken(pooled) &&
-      mayBeInTransaction(pooled)
-    ) {
-      // Done here rather than in the engine's reset() step so that the usual release (nothing to roll back)
-      // stays synchronous: the engine's reset step always defers reuse by a promise and a timer.
-      // Bounded by mysql2's own query timeout; a failure destroys the connection.
-      pooled.query({ sql: 'ROLLBACK', timeout: engine.config.validationTimeoutMs }, (error) => {
-        if (!engine.isBorrowed(core)) return
-        if (error) {
-          this.#logger?.warn(
-            `[pools:${engine.name}] ROLLBACK on release failed, so the connection was destroyed instead of reused: ${error.message}`,
-          )
-          engine.destroy(core)
-          return
-        }
-        this.#release(core)
-      })
-      return
-    }
     this.#release(core)
   }
 
