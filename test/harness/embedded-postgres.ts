@@ -17,6 +17,7 @@ import { createServer, type Socket } from 'node:net'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { quotePgIdent, withPgClient } from './clients.js'
+import { groupOf, liveGroupMembers, signalGroup, waitGroupGone, watchdogScript } from './process-group.js'
 import { errorMessage, type SqlEndpoint, sleep } from './util.js'
 
 const execFileAsync = promisify(execFile)
@@ -110,88 +111,12 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/** Processes of a process group that are still alive (zombies excluded); Linux /proc based. */
-function liveGroupMembers(pgid: number): number[] {
-  if (process.platform !== 'linux') {
-    try {
-      process.kill(-pgid, 0)
-      return [pgid]
-    } catch {
-      return []
-    }
-  }
-  const members: number[] = []
-  let entries: string[]
-  try {
-    entries = readdirSync('/proc')
-  } catch {
-    return members
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue
-    let statLine: string
-    try {
-      statLine = readFileSync(`/proc/${entry}/stat`, 'utf8')
-    } catch {
-      continue
-    }
-    const fields = statLine.slice(statLine.lastIndexOf(')') + 2).split(' ')
-    const state = fields[0]
-    const pgrp = Number(fields[2])
-    if (pgrp === pgid && state !== 'Z' && state !== 'X') members.push(Number(entry))
-  }
-  return members
-}
-
 function signalProcess(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(pid, signal)
   } catch {
     // already gone
   }
-}
-
-/** Process group of `pid` (Linux /proc), or `pid` itself when unknown. */
-function groupOf(pid: number): number {
-  try {
-    const statLine = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const pgrp = Number(statLine.slice(statLine.lastIndexOf(')') + 2).split(' ')[2])
-    return Number.isInteger(pgrp) && pgrp > 1 ? pgrp : pid
-  } catch {
-    return pid
-  }
-}
-
-/**
- * `sh -c WATCHDOG_SCRIPT name postgres args…`: runs postgres, and when our end of stdin closes
- * (the Node process that started it exited or was killed, even with SIGKILL) shuts it down
- * immediately. Exits with postgres' status, so the ChildProcess 'exit' event means "server gone".
- */
-const WATCHDOG_SCRIPT = `exec 3<&0
-"$@" </dev/null &
-pg=$!
-( read -r _ <&3; kill -QUIT "$pg" 2>/dev/null ) &
-watchdog=$!
-wait "$pg"
-code=$?
-kill "$watchdog" 2>/dev/null
-exit "$code"`
-
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal)
-  } catch {
-    // group already gone
-  }
-}
-
-async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (liveGroupMembers(pgid).length === 0) return true
-    await sleep(20)
-  }
-  return liveGroupMembers(pgid).length === 0
 }
 
 /** PIDs of processes whose command line mentions `dir` and that run the embedded `postgres` binary. */
@@ -479,7 +404,7 @@ export class EmbeddedPostgresServer {
     const fd = openSync(this.logFile, 'a')
     let child: ChildProcess
     try {
-      child = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'pools-postgres-watchdog', bin.postgres, ...args], {
+      child = spawn('/bin/sh', ['-c', watchdogScript('QUIT'), 'pools-postgres-watchdog', bin.postgres, ...args], {
         ...(ids ?? {}),
         // Own process group: kill() can take down the postmaster and all its backends at once.
         detached: true,

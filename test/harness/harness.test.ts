@@ -447,7 +447,7 @@ describe('startPrivatePostgres', () => {
     try {
       await mkdir(outDir, { recursive: true })
       await mkdir(parentDir, { recursive: true })
-      for (const file of ['embedded-postgres.ts', 'clients.ts', 'util.ts']) {
+      for (const file of ['embedded-postgres.ts', 'process-group.ts', 'clients.ts', 'util.ts']) {
         const source = readFileSync(path.join(here, file), 'utf8')
         const output = ts.transpileModule(source, {
           compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },

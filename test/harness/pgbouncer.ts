@@ -16,13 +16,14 @@
  *   stdin pipe from this process closes (even when the worker is SIGKILLed).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync } from 'node:fs'
+import { accessSync, closeSync, constants, existsSync, openSync, readFileSync } from 'node:fs'
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer, type Socket } from 'node:net'
 import path from 'node:path'
 import pg from 'pg'
 import { describe, it } from 'vitest'
 import { harness, registerCleanup } from './context.js'
+import { liveGroupMembers, signalGroup, waitGroupGone, watchdogScript } from './process-group.js'
 import { errorMessage, type SqlEndpoint, sleep } from './util.js'
 
 export type PgBouncerPoolMode = 'session' | 'transaction' | 'statement'
@@ -150,42 +151,6 @@ export function describeWithPgBouncer(name: string, fn: () => void): void {
 
 // ── processes ────────────────────────────────────────────────────────────────
 
-/** Same watchdog as the private PostgreSQL: stops the server when our end of its stdin closes. */
-const WATCHDOG_SCRIPT = `exec 3<&0
-"$@" </dev/null &
-child=$!
-( read -r _ <&3; kill -TERM "$child" 2>/dev/null ) &
-watchdog=$!
-wait "$child"
-code=$?
-kill "$watchdog" 2>/dev/null
-wait "$watchdog" 2>/dev/null
-exit "$code"`
-
-/** Live (non-zombie) members of a process group; Linux /proc based, `kill -0` elsewhere. */
-function liveGroupMembers(pgid: number): number[] {
-  if (process.platform !== 'linux') {
-    try {
-      process.kill(-pgid, 0)
-      return [pgid]
-    } catch {
-      return []
-    }
-  }
-  const members: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const statLine = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const fields = statLine.slice(statLine.lastIndexOf(')') + 2).split(' ')
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') members.push(Number(entry))
-    } catch {
-      // vanished
-    }
-  }
-  return members
-}
-
 /** The PgBouncer process of a watchdog group (not the shells around it). */
 function bouncerIn(pgid: number): number | undefined {
   for (const pid of liveGroupMembers(pgid)) {
@@ -196,23 +161,6 @@ function bouncerIn(pgid: number): number | undefined {
     }
   }
   return undefined
-}
-
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal)
-  } catch {
-    // already gone
-  }
-}
-
-async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (liveGroupMembers(pgid).length === 0) return true
-    await sleep(20)
-  }
-  return liveGroupMembers(pgid).length === 0
 }
 
 const liveGroups = new Set<number>()
@@ -426,7 +374,7 @@ class PgBouncerServer implements PgBouncer {
     const fd = openSync(this.logFile, 'a')
     let child: ChildProcess
     try {
-      child = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'pools-pgbouncer-watchdog', binary, this.configFile], {
+      child = spawn('/bin/sh', ['-c', watchdogScript('TERM'), 'pools-pgbouncer-watchdog', binary, this.configFile], {
         ...(ids ?? {}),
         detached: true, // own process group: stop() takes down the watchdog and PgBouncer together
         stdio: ['pipe', fd, fd],
