@@ -111,6 +111,42 @@ describe('maxWaiting', () => {
   })
 })
 
+describe('waitForRelease: false', () => {
+  it('is refused at once with POOL_QUEUE_FULL when all max are in use, and counted; queued callers are untouched', async () => {
+    const { pool, clock } = setup({ max: 2 })
+    const held = [await pool.acquire(), await pool.acquire()]
+    const patient = track(pool.acquire(), clock)
+    const error = await rejection(pool.acquire({ waitForRelease: false }), 'POOL_QUEUE_FULL')
+    expect(error.message).toMatch(/all 2 resources are in use or being opened/)
+    expect(error.message).toMatch(/waitForRelease: false/)
+    expect(pool.stats().counters.queueFull).toBe(1)
+    expect(pool.pending).toBe(1)
+    pool.release(held[0]!)
+    await clock.advance(0)
+    expect(patient.value).toBe(held[0])
+    pool.release(held[1]!)
+    // something idle again: lent at once
+    const again = await pool.acquire({ waitForRelease: false })
+    expect(again).toBe(held[1])
+    pool.release(again)
+  })
+
+  it('waits for a create it may start below max (mysql2 waitForConnections: false), up to its timeout', async () => {
+    const s = setup({ max: 2 }, {}, {}, (fake) => {
+      fake.createDelayMs = 50
+    })
+    const first = track(s.pool.acquire({ waitForRelease: false }), s.clock)
+    const second = track(s.pool.acquire({ waitForRelease: false }), s.clock)
+    expect(s.pool.creating).toBe(2)
+    // both slots are being opened: a third would only wait for someone else's resource
+    await rejection(s.pool.acquire({ waitForRelease: false }), 'POOL_QUEUE_FULL')
+    await s.clock.advance(50)
+    expect(first.value).toBeDefined()
+    expect(second.value).toBeDefined()
+    expect(s.pool.stats().counters).toMatchObject({ created: 2, queueFull: 1, acquired: 2 })
+  })
+})
+
 describe('AbortSignal', () => {
   it('an already-aborted signal rejects at once with POOL_ACQUIRE_ABORTED, without queueing', async () => {
     const s = setup({ max: 1 })

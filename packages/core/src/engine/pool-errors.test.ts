@@ -102,6 +102,7 @@ describe('misuse: a clear error and no state change', () => {
     ['timeoutMs above the timer limit', { timeoutMs: 2 ** 31 }],
     ['options null', null],
     ['signal not an AbortSignal', { signal: { aborted: false } }],
+    ['waitForRelease "no"', { waitForRelease: 'no' }],
   ]
   for (const [what, options] of badOptions) {
     it(`acquire() with ${what} rejects with POOL_CONFIG_INVALID, also when a resource is idle`, async () => {

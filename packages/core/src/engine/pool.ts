@@ -26,6 +26,13 @@ export interface AcquireOptions {
   priority?: AcquirePriority
   /** Override `acquireTimeoutMs` for this call (0 = wait without a timeout). */
   timeoutMs?: number
+  /**
+   * `false`: do not wait for another caller to release. When nothing is idle and no new resource may
+   * be opened (all `max` are open or being created), reject at once with `POOL_QUEUE_FULL` (counted in
+   * `queueFull`). A caller for whom a new resource can be opened still waits for it (mysql2's
+   * `waitForConnections: false`). Default `true`.
+   */
+  waitForRelease?: boolean
 }
 
 /** Options of {@link Pool.close}. */
@@ -656,6 +663,10 @@ export class Pool<T> implements AsyncDisposable {
     if (signal !== undefined && (signal === null || typeof signal.addEventListener !== 'function')) {
       return this.#error('POOL_CONFIG_INVALID', `acquire() signal must be an AbortSignal, got ${String(signal)}.`)
     }
+    const w = options.waitForRelease
+    if (w !== undefined && typeof w !== 'boolean') {
+      return this.#error('POOL_CONFIG_INVALID', `acquire() waitForRelease must be a boolean, got ${String(w)}.`)
+    }
     const p = options.priority
     if (p !== undefined && !Object.hasOwn(PRIORITY_INDEX, p)) {
       return this.#error(
@@ -683,6 +694,20 @@ export class Pool<T> implements AsyncDisposable {
     let priority = PRIORITY_INDEX.normal
     let signal: AbortSignal | undefined
     if (options !== undefined) {
+      if (
+        options.waitForRelease === false &&
+        available === 0 &&
+        this.#records.size + this.#creator.inFlight >= this.#max
+      ) {
+        this.#stats.counters.queueFull++
+        return Promise.reject(
+          this.#error(
+            'POOL_QUEUE_FULL',
+            `nothing available: all ${this.#max} resources are in use or being opened, and this acquire does not wait ` +
+              'for a release (waitForRelease: false). Retry later, raise max, or let callers wait.',
+          ),
+        )
+      }
       // already checked by acquire()
       if (options.timeoutMs !== undefined) timeoutMs = options.timeoutMs
       if (options.priority !== undefined) priority = PRIORITY_INDEX[options.priority]

@@ -3,6 +3,7 @@ import mysql from 'mysql2'
 import type { Pool as Mysql2PromisePool, PoolConnection as Mysql2PromisePoolConnection } from 'mysql2/promise'
 import mysqlPromise from 'mysql2/promise'
 import {
+  type AcquireOptions,
   createPool as createEnginePool,
   type Pool as EnginePool,
   type PoolLogger,
@@ -28,6 +29,8 @@ const Mysql2PoolBase = (mysql as unknown as { Pool: Mysql2PoolClass }).Pool
 const PromisePoolBase = (mysqlPromise as unknown as { PromisePool: PromisePoolClass }).PromisePool
 
 const consoleLogger: PoolLogger = { warn: (message) => console.warn(message) }
+/** `waitForConnections: false`: the engine refuses at once instead of waiting for a release. */
+const NO_WAIT_FOR_RELEASE: AcquireOptions = Object.freeze({ waitForRelease: false })
 
 /** The mysql2 events this pool emits, and the engine events they come from. */
 const FORWARDED = ['connection', 'acquire', 'release', 'enqueue'] as const
@@ -102,27 +105,11 @@ export class Pool extends Mysql2PoolBase implements PoolHost {
 
   /**
    * Borrow a connection; give it back with `connection.release()`. With
-   * `waitForConnections: false`, fails at once when every connection is in use
-   * (but still waits for one being opened below `connectionLimit`, as mysql2 does).
+   * `waitForConnections: false`, fails at once (`POOL_QUEUE_FULL`) when every connection is in use
+   * or being opened, but still waits for one it opens below `connectionLimit`, as mysql2 does.
    */
   override getConnection(callback: ConnectionCallback): void {
-    const engine = this.engine
-    if (
-      !this.#waitForConnections &&
-      engine.state !== 'closing' &&
-      engine.state !== 'closed' &&
-      engine.idle === 0 &&
-      engine.total + engine.creating >= engine.max
-    ) {
-      const error = new PoolError(
-        'POOL_QUEUE_FULL',
-        `Pool "${engine.name}": No connections available: all ${engine.max} are in use and waitForConnections is false.`,
-        { stats: engine.stats(), poolName: engine.name },
-      )
-      process.nextTick(callback, error)
-      return
-    }
-    engine.acquire().then(
+    this.engine.acquire(this.#waitForConnections ? undefined : NO_WAIT_FOR_RELEASE).then(
       (connection) => {
         asConnection(connection)._released = false
         callback(null, connection)
