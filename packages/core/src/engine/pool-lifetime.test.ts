@@ -148,6 +148,27 @@ describe('max lifetime', () => {
     expect(s.fake.createCalls).toHaveLength(6)
   })
 
+  it('pool.expired counts borrowed resources past their lifetime (jitter included) until they are released', async () => {
+    const s = setup(
+      { max: 3, maxLifetimeMs: 10_000, maxLifetimeJitterMs: 2_000, idleTimeoutMs: 0 },
+      {},
+      { random: () => 1 },
+    )
+    const a = await s.pool.acquire() // retires at 8 000 (full jitter)
+    await s.clock.advance(5_000)
+    const b = await s.pool.acquire() // created at 5 000: retires at 13 000
+    expect(s.pool.expired).toBe(0)
+    await s.clock.advance(3_000)
+    expect(s.pool.expired).toBe(1)
+    await s.clock.advance(5_000)
+    expect(s.pool.expired).toBe(2)
+    s.pool.release(a)
+    expect(s.pool.expired).toBe(1)
+    s.pool.release(b)
+    expect(s.pool.expired).toBe(0)
+    expect(s.pool.stats().counters.destroyedBy['max-lifetime']).toBe(2)
+  })
+
   it('does not take a borrowed resource from its borrower: it is retired on release', async () => {
     const s = setup({ max: 1, maxLifetimeMs: 10_000, maxLifetimeJitterMs: 0 })
     const log = destroyLog(s.pool, s.clock)

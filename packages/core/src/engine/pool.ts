@@ -271,6 +271,16 @@ export class Pool<T> implements AsyncDisposable {
   get creating(): number {
     return this.#creator.inFlight
   }
+  /**
+   * Borrowed resources already past their max lifetime (jitter included): each is destroyed
+   * (`max-lifetime`) when it is released. O(open resources); pg's `expiredCount`.
+   */
+  get expired(): number {
+    const now = this.#clock.now()
+    let expired = 0
+    for (const record of this.#records.values()) if (record.state === BORROWED && now >= record.retireAt) expired++
+    return expired
+  }
 
   /**
    * Borrow a resource. Resolves with an idle one at once when there is one,

@@ -49,8 +49,6 @@ export interface ClientState {
   pooled: boolean
   /** An 'error' was already handled; later ones are echoes of it. */
   errored: boolean
-  /** When it connected (`Date.now()`), for `expiredCount`. */
-  connectedAt: number
   /** Last ReadyForQuery status, tracked only on pg versions without `getTransactionStatus()`. */
   txStatus: string | null
 }

@@ -88,7 +88,7 @@ export class Pool extends pg.Pool {
   readonly pools: EnginePool<pg.PoolClient>
   readonly #name: string
   readonly #poolerMode: PoolerMode
-  /** Clients in the pool, for `expiredCount` and `_clients`. */
+  /** Clients in the pool, for `_clients`. */
   readonly #clients = new Set<pg.PoolClient>()
 
   constructor(options?: PoolConfig) {
@@ -158,7 +158,7 @@ export class Pool extends pg.Pool {
       },
       expiredCount: {
         get(this: Pool) {
-          return this.#expiredCount()
+          return this.pools.expired
         },
         configurable: true,
       },
@@ -339,18 +339,6 @@ export class Pool extends pg.Pool {
     if (this.ending && this.pools.total + this.pools.creating === 0) this.#pg.ended = true
   }
 
-  #expiredCount(): number {
-    const lifetime = this.pools.config.maxLifetimeMs
-    if (lifetime <= 0) return 0
-    const now = Date.now()
-    let expired = 0
-    for (const client of this.#clients) {
-      const state = stateOf(client)
-      if (state !== undefined && now - state.connectedAt >= lifetime && this.pools.isBorrowed(client)) expired++
-    }
-    return expired
-  }
-
   /** Same `(callback | promise)` convention as pg-pool; a throwing user callback surfaces as it would there. */
   #promisify(callback: Callback | undefined): { callback: Callback; result: Promise<unknown> | undefined } {
     if (callback !== undefined) {
@@ -419,7 +407,6 @@ export class Pool extends pg.Pool {
       queryError: undefined,
       pooled: false,
       errored: false,
-      connectedAt: Date.now(),
       txStatus: null,
     }
     setStateOf(client, state)
@@ -448,10 +435,7 @@ export class Pool extends pg.Pool {
 
   #created(client: pg.PoolClient): void {
     const state = stateOf(client)
-    if (state !== undefined) {
-      state.pooled = true
-      state.connectedAt = Date.now()
-    }
+    if (state !== undefined) state.pooled = true
     this.#clients.add(client)
     try {
       this.emit('connect', client)
