@@ -217,6 +217,42 @@ describe('AbortSignal', () => {
 })
 
 describe('acquire timeouts', () => {
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve))
+
+  it('a caller queued in the same run of microtasks as the last clock reading counts its deadline from it, as a Node timer would', async () => {
+    const { pool, clock } = setup({ max: 1, acquireTimeoutMs: 1_000 })
+    await pool.acquire()
+    await nextTurn()
+    const start = clock.now()
+    const a = track(pool.acquire(), clock) // reads the clock
+    clock.block(400) // a 400 ms synchronous job, then another acquire in the same run: no new reading
+    const b = track(pool.acquire(), clock)
+    await clock.advance(599)
+    expect([a.settled, b.settled]).toEqual([false, false])
+    await clock.advance(1)
+    // both count from `start`, exactly as setTimeout(…, 1000) called after the job would (Node's timers
+    // count from the loop's time, taken before the job)
+    expect(rejectedWith(a, 'POOL_ACQUIRE_TIMEOUT').message).toMatch(/waited 1000 ms/)
+    expect(rejectedWith(b, 'POOL_ACQUIRE_TIMEOUT').message).toMatch(/waited 1000 ms/)
+    expect(clock.now() - start).toBe(1_000)
+  })
+
+  it('once the microtasks queued before that reading have run, the next caller reads the clock again', async () => {
+    const { pool, clock } = setup({ max: 1, acquireTimeoutMs: 1_000 })
+    await pool.acquire()
+    await nextTurn()
+    const a = track(pool.acquire(), clock)
+    await Promise.resolve() // the pool's reading is stale after this
+    clock.block(400)
+    const b = track(pool.acquire(), clock)
+    await clock.advance(600)
+    expect([a.settled, b.settled]).toEqual([true, false])
+    await clock.advance(399)
+    expect(b.settled).toBe(false)
+    await clock.advance(1)
+    expect(rejectedWith(b, 'POOL_ACQUIRE_TIMEOUT').message).toMatch(/waited 1000 ms/)
+  })
+
   it('1000 waiters share one timer and all time out exactly at their deadline', async () => {
     const { pool, clock } = setup({ max: 1, acquireTimeoutMs: 30_000 })
     await pool.acquire()

@@ -124,6 +124,15 @@ export class Pool<T> implements AsyncDisposable {
    * `housekeepingIntervalMs`). Untimed loans use it instead of reading the clock.
    */
   #now: number
+  /**
+   * `#now` was read in the current run of microtasks: until the microtasks queued before that
+   * reading have run, it is no older than they took, which is as fresh as the loop time Node's own
+   * timers count from. A queued caller's deadline may then count from it (see `#enqueue`).
+   */
+  #nowFresh = false
+  readonly #staleNow = (): void => {
+    this.#nowFresh = false
+  }
   readonly #sink = { abortWaiter: (waiter: Waiter<T>) => this.#abort(waiter) }
   #state: PoolState = 'running'
   #min: number
@@ -169,7 +178,15 @@ export class Pool<T> implements AsyncDisposable {
     this.#driver = driver
     const clock = runtime.clock ?? systemClock
     this.#clock = {
-      now: () => (this.#now = clock.now()),
+      now: () => {
+        const now = clock.now()
+        this.#now = now
+        if (!this.#nowFresh) {
+          this.#nowFresh = true
+          queueMicrotask(this.#staleNow)
+        }
+        return now
+      },
       setTimeout: (callback, delayMs, unref) => clock.setTimeout(callback, delayMs, unref),
       clearTimeout: (handle) => clock.clearTimeout(handle),
     }
@@ -723,7 +740,8 @@ export class Pool<T> implements AsyncDisposable {
       if (options.priority !== undefined) priority = PRIORITY_INDEX[options.priority]
       signal = options.signal
     }
-    const now = this.#clock.now()
+    // A fresh coarse time is as good a start for the deadline as Node's timer clock would be.
+    const now = this.#nowFresh ? this.#now : this.#clock.now()
     const waiter = new Waiter<T>(
       id,
       priority,
@@ -762,7 +780,7 @@ export class Pool<T> implements AsyncDisposable {
   /** `exactNow`: a clock reading the caller just took, so the loan does not read it again. */
   #serve(waiter: Waiter<T>, record: PooledResource<T>, exactNow?: number): void {
     this.#settle(waiter)
-    // enqueue read the clock, so the coarse time is never earlier than waiter.enqueuedAt
+    // waiter.enqueuedAt is one of the pool's readings, so the coarse time is never earlier than it
     const timed = this.#timeLoan()
     const now = exactNow ?? (timed || this.#exactStart ? this.#clock.now() : this.#now)
     this.#lend(record, waiter.id, waiter.enqueuedAt, now, waiter.site, timed)
