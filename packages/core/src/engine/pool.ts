@@ -125,9 +125,11 @@ export class Pool<T> implements AsyncDisposable {
    */
   #now: number
   /**
-   * `#now` was read in the current run of microtasks: until the microtasks queued before that
-   * reading have run, it is no older than they took, which is as fresh as the loop time Node's own
-   * timers count from. A queued caller's deadline may then count from it (see `#enqueue`).
+   * `#now` was read by a caller joining the queue in the current run of microtasks: until the
+   * microtasks queued before that reading have run, it is no older than they took, which is as
+   * fresh as the loop time Node's own timers count from, so the next caller to queue may count its
+   * deadline from it (see `#enqueue`). Only `#enqueue` sets it: one queued microtask per run of
+   * callers that wait, none on paths that never wait.
    */
   #nowFresh = false
   readonly #staleNow = (): void => {
@@ -178,15 +180,7 @@ export class Pool<T> implements AsyncDisposable {
     this.#driver = driver
     const clock = runtime.clock ?? systemClock
     this.#clock = {
-      now: () => {
-        const now = clock.now()
-        this.#now = now
-        if (!this.#nowFresh) {
-          this.#nowFresh = true
-          queueMicrotask(this.#staleNow)
-        }
-        return now
-      },
+      now: () => (this.#now = clock.now()),
       setTimeout: (callback, delayMs, unref) => clock.setTimeout(callback, delayMs, unref),
       clearTimeout: (handle) => clock.clearTimeout(handle),
     }
@@ -741,7 +735,13 @@ export class Pool<T> implements AsyncDisposable {
       signal = options.signal
     }
     // A fresh coarse time is as good a start for the deadline as Node's timer clock would be.
-    const now = this.#nowFresh ? this.#now : this.#clock.now()
+    let now: number
+    if (this.#nowFresh) now = this.#now
+    else {
+      now = this.#clock.now()
+      this.#nowFresh = true
+      queueMicrotask(this.#staleNow)
+    }
     const waiter = new Waiter<T>(
       id,
       priority,
