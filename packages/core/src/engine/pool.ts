@@ -13,6 +13,7 @@ import { Creator } from './creator.js'
 import { DeadlineQueue } from './deadline-queue.js'
 import { Housekeeper } from './housekeeper.js'
 import { LeakDetector } from './leak-detector.js'
+import { deferToMicrotask } from './microtask.js'
 import { BORROWED, BUSY, DESTROYED, IDLE, PooledResource } from './pooled-resource.js'
 import { runBounded, validateResource } from './validator.js'
 import { AbortHook, PRIORITY_INDEX, PRIORITY_NAMES, Waiter, waitFor } from './waiter.js'
@@ -740,7 +741,7 @@ export class Pool<T> implements AsyncDisposable {
     else {
       now = this.#clock.now()
       this.#nowFresh = true
-      queueMicrotask(this.#staleNow)
+      deferToMicrotask(this.#staleNow)
     }
     const waiter = new Waiter<T>(
       id,
@@ -844,7 +845,7 @@ export class Pool<T> implements AsyncDisposable {
         this.#idle.push(record)
         if (!this.#dispatchQueued) {
           this.#dispatchQueued = true
-          queueMicrotask(this.#queuedDispatch)
+          deferToMicrotask(this.#queuedDispatch)
         }
         return
       }
