@@ -138,6 +138,10 @@ export class Pool<T> implements AsyncDisposable {
   }
   readonly #sink = { abortWaiter: (waiter: Waiter<T>) => this.#abort(waiter) }
   #state: PoolState = 'running'
+  /** `#state` is 'closing' or 'closed' (it never goes back): one flag for the checks on every release. */
+  #stopping = false
+  /** `maxUses`, or `Infinity` when unlimited (0), so a release compares once. */
+  readonly #maxUses: number
   #min: number
   #max: number
   #seq = 0
@@ -193,6 +197,7 @@ export class Pool<T> implements AsyncDisposable {
     this.#validateOnBorrow = c.validateOnBorrow && typeof driver.validate === 'function'
     this.#validationBypassMs = c.validationBypassMs
     this.#sampleEvery = c.timingSampleEvery
+    this.#maxUses = c.maxUses > 0 ? c.maxUses : Number.POSITIVE_INFINITY
     this.#exactStart = c.leakDetectionThresholdMs > 0 || this.#validateOnBorrow
     this.#checkBroken = typeof driver.isBroken === 'function'
     this.#returnWork =
@@ -438,7 +443,7 @@ export class Pool<T> implements AsyncDisposable {
    * backoff in the background.
    */
   ready(): Promise<void> {
-    if (this.#state === 'closing' || this.#state === 'closed') return Promise.reject(this.#closedError('ready()'))
+    if (this.#stopping) return Promise.reject(this.#closedError('ready()'))
     const target = Math.max(this.#min, 1)
     if (this.#records.size >= target) return Promise.resolve()
     return new Promise<void>((resolve, reject) => {
@@ -514,6 +519,7 @@ export class Pool<T> implements AsyncDisposable {
       )
     }
     this.#state = 'closing'
+    this.#stopping = true
     this.#closePromise = new Promise<void>((resolve) => {
       this.#closeResolve = resolve
     })
@@ -827,7 +833,7 @@ export class Pool<T> implements AsyncDisposable {
    */
   /** `now`: the release's time (exact or coarse), for the bypass check; the resource was alive then. */
   #makeAvailable(record: PooledResource<T>, verified = false, now?: number): void {
-    if (this.#state === 'closing' || this.#state === 'closed') {
+    if (this.#stopping) {
       this.#destroy(record, 'closed')
       return
     }
@@ -920,9 +926,9 @@ export class Pool<T> implements AsyncDisposable {
 
   #return(record: PooledResource<T>, now: number): void {
     let reason: DestroyReason | undefined
-    if (this.#state === 'closing' || this.#state === 'closed') reason = 'closed'
+    if (this.#stopping) reason = 'closed'
     else if (now >= record.retireAt) reason = 'max-lifetime'
-    else if (this.config.maxUses > 0 && record.uses >= this.config.maxUses) reason = 'max-uses'
+    else if (record.uses >= this.#maxUses) reason = 'max-uses'
     else if (this.#records.size > this.#max) reason = 'resized'
     else if (record.broken || (this.#checkBroken && this.#isBroken(record))) reason = 'broken'
     if (reason !== undefined) {
@@ -1039,7 +1045,7 @@ export class Pool<T> implements AsyncDisposable {
 
   /** A create succeeded; returns an error to refuse the resource (counted as a failed create). */
   #onCreated(resource: T, createMs: number): PoolError | undefined {
-    if (this.#state === 'closing' || this.#state === 'closed') {
+    if (this.#stopping) {
       this.#abandon(resource)
       this.#checkClosed()
       return undefined
@@ -1071,7 +1077,7 @@ export class Pool<T> implements AsyncDisposable {
   }
 
   #onCreateFailed(error: PoolError, timedOut: boolean, attempt: number, retryInMs: number, fatal: boolean): void {
-    if (this.#state === 'closing' || this.#state === 'closed') {
+    if (this.#stopping) {
       this.#checkClosed()
       return
     }
@@ -1248,7 +1254,7 @@ export class Pool<T> implements AsyncDisposable {
   }
 
   #assertOpen(what: string): void {
-    if (this.#state === 'closing' || this.#state === 'closed') throw this.#closedError(what)
+    if (this.#stopping) throw this.#closedError(what)
   }
 
   #backgroundError(error: PoolError, resource: T | undefined): void {
