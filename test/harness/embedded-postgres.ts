@@ -9,15 +9,15 @@
  *
  * This module has no vitest imports: it is used by the global setup (main process) and by workers.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { chmod, chown, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { type ChildProcess, execFile } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { chmod, chown, mkdir, mkdtemp, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { createServer, type Socket } from 'node:net'
+import { createServer } from 'node:net'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { quotePgIdent, withPgClient } from './clients.js'
-import { groupOf, liveGroupMembers, signalGroup, waitGroupGone, watchdogScript } from './process-group.js'
+import { groupOf, liveGroupMembers, signalGroup, spawnWatched, waitGroupGone } from './process-group.js'
 import { errorMessage, type SqlEndpoint, sleep } from './util.js'
 
 const execFileAsync = promisify(execFile)
@@ -397,48 +397,28 @@ export class EmbeddedPostgresServer {
       const text = typeof value === 'boolean' ? (value ? 'on' : 'off') : String(value)
       args.push('-c', `${name}=${text}`)
     }
-    const logStart = await stat(this.logFile).then(
-      (s) => s.size,
-      () => 0,
-    )
-    const fd = openSync(this.logFile, 'a')
-    let child: ChildProcess
-    try {
-      child = spawn('/bin/sh', ['-c', watchdogScript('QUIT'), 'pools-postgres-watchdog', bin.postgres, ...args], {
-        ...(ids ?? {}),
-        // Own process group: kill() can take down the postmaster and all its backends at once.
-        detached: true,
-        // stdin is the watchdog's lifeline: it closes when this process dies, however it dies.
-        stdio: ['pipe', fd, fd],
-        env: { ...process.env, LC_ALL: 'C', LC_MESSAGES: 'C' },
-      })
-    } finally {
-      closeSync(fd)
-    }
-    child.unref()
-    ;(child.stdin as Socket | null)?.unref()
-    child.stdin?.on('error', () => {})
     this.#postmasterPid = undefined
-    let exitInfo: string | undefined
-    this.#exited = new Promise<void>((resolve) => {
-      child.once('exit', (code, signal) => {
-        exitInfo = `exit code ${code ?? 'null'}, signal ${signal ?? 'null'}`
-        if (this.#child === child) this.#running = false
-        resolve()
-      })
-      child.once('error', (error) => {
-        exitInfo = errorMessage(error)
-        if (this.#child === child) this.#running = false
-        resolve()
-      })
+    const { child, logStart, exitInfo, exited } = await spawnWatched({
+      name: 'pools-postgres-watchdog',
+      signal: 'QUIT', // immediate shutdown
+      command: bin.postgres,
+      args,
+      logFile: this.logFile,
+      ids,
+      env: { ...process.env, LC_ALL: 'C', LC_MESSAGES: 'C' },
+      onGone: (gone) => {
+        if (this.#child === gone) this.#running = false
+      },
     })
+    this.#exited = exited
     this.#child = child
     this.#running = true
 
     while (Date.now() < deadline) {
-      if (exitInfo !== undefined) {
+      const gone = exitInfo()
+      if (gone !== undefined) {
         const log = await this.#readLog(logStart)
-        const message = `${exitInfo}; log:\n${log.trim()}`
+        const message = `${gone}; log:\n${log.trim()}`
         if (/could not bind|Address already in use|could not create any TCP\/IP sockets/i.test(log)) {
           return { kind: 'port-in-use', message }
         }
@@ -455,7 +435,7 @@ export class EmbeddedPostgresServer {
         },
         { connectTimeoutMs: 1_000 },
       ).catch(() => false)
-      if (ready && exitInfo === undefined) {
+      if (ready && exitInfo() === undefined) {
         const pidLine = (await readFile(path.join(this.dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split(
           '\n',
         )[0]

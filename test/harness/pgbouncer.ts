@@ -15,15 +15,15 @@
  *   killed from the process 'exit' hook, and run under a small `sh` watchdog that stops it when its
  *   stdin pipe from this process closes (even when the worker is SIGKILLed).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { accessSync, closeSync, constants, existsSync, openSync, readFileSync } from 'node:fs'
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
-import { createServer, type Socket } from 'node:net'
+import { type ChildProcess, execFileSync } from 'node:child_process'
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs'
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
 import path from 'node:path'
 import pg from 'pg'
 import { describe, it } from 'vitest'
 import { harness, registerCleanup } from './context.js'
-import { liveGroupMembers, signalGroup, waitGroupGone, watchdogScript } from './process-group.js'
+import { liveGroupMembers, signalGroup, spawnWatched, waitGroupGone } from './process-group.js'
 import { errorMessage, type SqlEndpoint, sleep } from './util.js'
 
 export type PgBouncerPoolMode = 'session' | 'transaction' | 'statement'
@@ -367,39 +367,20 @@ class PgBouncerServer implements PgBouncer {
     port: number,
     deadline: number,
   ): Promise<'ready' | 'port-in-use' | string> {
-    const logStart = await stat(this.logFile).then(
-      (s) => s.size,
-      () => 0,
-    )
-    const fd = openSync(this.logFile, 'a')
-    let child: ChildProcess
-    try {
-      child = spawn('/bin/sh', ['-c', watchdogScript('TERM'), 'pools-pgbouncer-watchdog', binary, this.configFile], {
-        ...(ids ?? {}),
-        detached: true, // own process group: stop() takes down the watchdog and PgBouncer together
-        stdio: ['pipe', fd, fd],
-        env: { ...process.env, LC_ALL: 'C' },
-      })
-    } finally {
-      closeSync(fd)
-    }
-    child.unref()
-    ;(child.stdin as Socket | null)?.unref()
-    child.stdin?.on('error', () => {})
-    let exitInfo: string | undefined
-    this.#exited = new Promise<void>((resolve) => {
-      child.once('exit', (code, signal) => {
-        exitInfo = `exit code ${code ?? 'null'}, signal ${signal ?? 'null'}`
-        if (this.#child === child) this.#running = false
-        if (child.pid !== undefined) liveGroups.delete(child.pid)
-        resolve()
-      })
-      child.once('error', (error) => {
-        exitInfo = errorMessage(error)
-        if (this.#child === child) this.#running = false
-        resolve()
-      })
+    const { child, logStart, exitInfo, exited } = await spawnWatched({
+      name: 'pools-pgbouncer-watchdog',
+      signal: 'TERM',
+      command: binary,
+      args: [this.configFile],
+      logFile: this.logFile,
+      ids,
+      env: { ...process.env, LC_ALL: 'C' },
+      onGone: (gone) => {
+        if (this.#child === gone) this.#running = false
+        if (gone.pid !== undefined) liveGroups.delete(gone.pid)
+      },
     })
+    this.#exited = exited
     this.#child = child
     this.#pgid = child.pid
     this.#running = true
@@ -408,15 +389,16 @@ class PgBouncerServer implements PgBouncer {
 
     const probe = { host: this.host, port, user: this.user, password: this.password, application_name: 'pools-admin' }
     while (Date.now() < deadline) {
-      if (exitInfo !== undefined) {
+      const gone = exitInfo()
+      if (gone !== undefined) {
         const log = (await readFile(this.logFile, 'utf8').catch(() => '')).slice(logStart)
-        return /Address already in use|could not bind|bind\(\) failed/i.test(log) ? 'port-in-use' : exitInfo
+        return /Address already in use|could not bind|bind\(\) failed/i.test(log) ? 'port-in-use' : gone
       }
       const answered = await adminQuery(probe, 'SHOW VERSION', 1_000).then(
         () => true,
         () => false,
       )
-      if (answered && exitInfo === undefined) return 'ready'
+      if (answered && exitInfo() === undefined) return 'ready'
       await sleep(25)
     }
     await this.stop()

@@ -5,8 +5,11 @@
  *
  * This module has no vitest imports: it is used by the global setup (main process) and by workers.
  */
-import { readdirSync, readFileSync } from 'node:fs'
-import { sleep } from './util.js'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import type { Socket } from 'node:net'
+import { errorMessage, sleep } from './util.js'
 
 /**
  * `sh -c watchdogScript(signal) name server args…`: runs the server with stdin closed, and when our
@@ -87,4 +90,68 @@ export async function waitGroupGone(pgid: number, timeoutMs: number): Promise<bo
     await sleep(20)
   }
   return liveGroupMembers(pgid).length === 0
+}
+
+/** A server started by {@link spawnWatched}. */
+export interface WatchedProcess {
+  readonly child: ChildProcess
+  /** Size of the log file before the spawn: the server's own lines start there. */
+  readonly logStart: number
+  /** Why it is gone (exit code and signal, or the spawn error); undefined while it runs. */
+  exitInfo(): string | undefined
+  /** Resolves once it is gone. */
+  readonly exited: Promise<void>
+}
+
+/**
+ * Start `command args…` under the {@link watchdogScript} in its own process group (so a group
+ * signal takes down the server and everything it forked), stdout and stderr appended to `logFile`.
+ * Nothing here keeps this process alive. `onGone` runs once when the server exits or cannot start.
+ */
+export async function spawnWatched(options: {
+  /** argv[0] of the watchdog shell, as `ps` shows it. */
+  name: string
+  signal: 'QUIT' | 'TERM'
+  command: string
+  args: readonly string[]
+  logFile: string
+  /** Run as this user (when the tests run as root). */
+  ids?: { uid: number; gid: number }
+  env: NodeJS.ProcessEnv
+  onGone(child: ChildProcess): void
+}): Promise<WatchedProcess> {
+  const logStart = await stat(options.logFile).then(
+    (s) => s.size,
+    () => 0,
+  )
+  const fd = openSync(options.logFile, 'a')
+  let child: ChildProcess
+  try {
+    child = spawn('/bin/sh', ['-c', watchdogScript(options.signal), options.name, options.command, ...options.args], {
+      ...(options.ids ?? {}),
+      detached: true,
+      // stdin is the watchdog's lifeline: it closes when this process dies, however it dies.
+      stdio: ['pipe', fd, fd],
+      env: options.env,
+    })
+  } finally {
+    closeSync(fd)
+  }
+  child.unref()
+  ;(child.stdin as Socket | null)?.unref()
+  child.stdin?.on('error', () => {})
+  let info: string | undefined
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      info = `exit code ${code ?? 'null'}, signal ${signal ?? 'null'}`
+      options.onGone(child)
+      resolve()
+    })
+    child.once('error', (error) => {
+      info = errorMessage(error)
+      options.onGone(child)
+      resolve()
+    })
+  })
+  return { child, logStart, exitInfo: () => info, exited }
 }
