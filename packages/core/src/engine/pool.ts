@@ -7,10 +7,12 @@ import { describeCause, PoolError, type PoolErrorCode } from '../errors/pool-err
 import { EventHub } from '../events/event-hub.js'
 import type { AcquirePriority, LeakReport, PoolEventName, PoolListener } from '../events/pool-events.js'
 import { evaluateHealth, type PoolHealth } from '../health/pool-health.js'
-import type { DestroyReason, PoolState, PoolStats } from '../stats/pool-stats.js'
+import { OBSERVER_METHODS, ObserverSet, type PoolObserver } from '../stats/pool-observer.js'
+import type { DestroyReason, PoolState, PoolStats, StatsOptions } from '../stats/pool-stats.js'
 import { StatsRecorder } from '../stats/stats-recorder.js'
 import { Creator } from './creator.js'
 import { DeadlineQueue } from './deadline-queue.js'
+import { announceClosed, announceCreated } from './discovery.js'
 import { ENGINE } from './engine-handle.js'
 import { Housekeeper } from './housekeeper.js'
 import { LeakDetector } from './leak-detector.js'
@@ -75,6 +77,8 @@ export interface PoolRuntime {
   random?: () => number
   /** Where leak reports and warnings go (default: `console.warn`); `false` for silence. */
   logger?: PoolLogger | false
+  /** A metrics observer registered from the start (more can be added with `pool.observe()`). */
+  observer?: PoolObserver
 }
 
 /** Marks a loan that ended without the borrower (reclaimed as a leak, or forced at close). */
@@ -139,6 +143,9 @@ export class Pool<T> implements AsyncDisposable {
     this.#logger?.warn(`[pools:${this.config.name}] a '${event}' listener threw: ${describeCause(error)}`),
   )
   readonly #records = new Map<T, PooledResource<T>>()
+  readonly #observers = new ObserverSet((error, method) =>
+    this.#logger?.warn(`[pools:${this.config.name}] an observer's ${method}() threw: ${describeCause(error)}`),
+  )
   readonly #idle: PooledResource<T>[] = []
   readonly #waiters = new WaiterQueue<T>()
   readonly #deadlines: DeadlineQueue<T>
@@ -297,8 +304,10 @@ export class Pool<T> implements AsyncDisposable {
         refill: () => this.#fill(),
       },
     )
+    if (runtime.observer !== undefined) this.observe(runtime.observer)
     this.#housekeeper.start()
     this.#fill()
+    announceCreated(this as Pool<unknown>)
   }
 
   // ── public API ──────────────────────────────────────────────────────────
@@ -391,8 +400,10 @@ export class Pool<T> implements AsyncDisposable {
             record.leakReported = false
             this.#borrowed++
             if (this.#refs) this.#ref(record, true)
-            if (timed) this.#stats.acquiredAtOnce(now)
-            else this.#stats.counters.acquired++
+            if (timed) {
+              this.#stats.acquiredAtOnce(now)
+              this.#observers.sink?.recordAcquire(0)
+            } else this.#stats.counters.acquired++
             if (this.#hub.listeners.acquire !== undefined) {
               this.#hub.emit('acquire', { id, resource: record.resource, waitMs: 0 })
             }
@@ -640,9 +651,18 @@ export class Pool<T> implements AsyncDisposable {
     return this.close()
   }
 
-  /** A snapshot of gauges, counters and latency percentiles. */
-  stats(): PoolStats {
-    return {
+  /**
+   * A snapshot of gauges, counters and latency percentiles; with `{ histograms: true }` also the
+   * histogram buckets behind the percentiles (for exporters).
+   *
+   * @example
+   * ```ts
+   * const { pending, counters, acquireWaitMs } = pool.stats()
+   * const buckets = pool.stats({ histograms: true }).histograms!.acquireWaitMs
+   * ```
+   */
+  stats(options?: StatsOptions): PoolStats {
+    const stats: PoolStats = {
       name: this.config.name,
       state: this.#state,
       min: this.#min,
@@ -659,6 +679,43 @@ export class Pool<T> implements AsyncDisposable {
       useTimeMs: this.#stats.useTime.summary(),
       createTimeMs: this.#stats.createTime.summary(),
     }
+    if (options?.histograms === true) {
+      stats.histograms = {
+        acquireWaitMs: this.#stats.acquireWait.snapshot(),
+        useTimeMs: this.#stats.useTime.snapshot(),
+        createTimeMs: this.#stats.createTime.snapshot(),
+      }
+    }
+    return stats
+  }
+
+  /**
+   * Register a metrics observer (see {@link PoolObserver}); returns a function that removes it.
+   * The observer receives the timings the pool already takes, so it adds no clock reading.
+   *
+   * @throws PoolError `POOL_CONFIG_INVALID` when `observer` is not an object, or one of its
+   * `record…` members is not a function.
+   * @example
+   * ```ts
+   * const stop = pool.observe({ recordTimeout: () => timeouts.add(1) })
+   * // later
+   * stop()
+   * ```
+   */
+  observe(observer: PoolObserver): () => void {
+    if (observer === null || typeof observer !== 'object') {
+      throw this.#error('POOL_CONFIG_INVALID', `observe() needs an observer object, got ${String(observer)}.`)
+    }
+    for (const method of OBSERVER_METHODS) {
+      const member = observer[method]
+      if (member !== undefined && typeof member !== 'function') {
+        throw this.#error(
+          'POOL_CONFIG_INVALID',
+          `observe(): the observer's ${method} must be a function when present, got ${typeof member}.`,
+        )
+      }
+    }
+    return this.#observers.add(observer)
   }
 
   /** `healthy`, `degraded` or `unhealthy`, with the reasons, judged by `config.health`. */
@@ -704,6 +761,7 @@ export class Pool<T> implements AsyncDisposable {
       if (invalid !== undefined) return Promise.reject(invalid)
       if (options.signal?.aborted) {
         this.#stats.counters.aborted++
+        this.#observers.sink?.recordAbort(0)
         return Promise.reject(this.#abortedError(options.signal, 0))
       }
     }
@@ -755,8 +813,10 @@ export class Pool<T> implements AsyncDisposable {
     record.leakReported = false
     this.#borrowed++
     if (this.#refs) this.#ref(record, true)
-    if (timed) this.#stats.acquired(now - since, now)
-    else this.#stats.counters.acquired++
+    if (timed) {
+      this.#stats.acquired(now - since, now)
+      this.#observers.sink?.recordAcquire(now - since)
+    } else this.#stats.counters.acquired++
     if (this.#hub.listeners.acquire !== undefined) {
       this.#hub.emit('acquire', { id, resource: record.resource, waitMs: now - since })
     }
@@ -797,6 +857,7 @@ export class Pool<T> implements AsyncDisposable {
     const available = this.#state === 'running' ? this.#idle.length : 0
     if (this.#waiters.size >= this.config.maxWaiting + available) {
       this.#stats.counters.queueFull++
+      this.#observers.sink?.recordQueueFull()
       return Promise.reject(
         this.#error(
           'POOL_QUEUE_FULL',
@@ -815,6 +876,7 @@ export class Pool<T> implements AsyncDisposable {
         this.#records.size + this.#creator.inFlight >= this.#max
       ) {
         this.#stats.counters.queueFull++
+        this.#observers.sink?.recordQueueFull()
         return Promise.reject(
           this.#error(
             'POOL_QUEUE_FULL',
@@ -1018,6 +1080,7 @@ export class Pool<T> implements AsyncDisposable {
       return
     }
     this.#stats.counters.validationFailures++
+    this.#observers.sink?.recordValidationFailure(phase)
     if (this.#hub.has('validationFailed')) {
       this.#hub.emit('validationFailed', { resource: record.resource, phase, error: outcome })
     }
@@ -1034,8 +1097,10 @@ export class Pool<T> implements AsyncDisposable {
     const now =
       record.timed || record.leakReported || this.#hub.listeners.release !== undefined ? this.#clock.now() : this.#now
     const heldMs = now - record.borrowedAt
-    if (record.timed) this.#stats.released(heldMs)
-    else this.#stats.counters.released++
+    if (record.timed) {
+      this.#stats.released(heldMs)
+      this.#observers.sink?.recordUse(heldMs)
+    } else this.#stats.counters.released++
     if (this.#hub.listeners.release !== undefined) {
       this.#hub.emit('release', { id: record.loanId, resource: record.resource, heldMs })
     }
@@ -1183,6 +1248,7 @@ export class Pool<T> implements AsyncDisposable {
     record.state = BUSY
     this.#records.set(resource, record)
     this.#stats.created(createMs, now)
+    this.#observers.sink?.recordCreate(createMs)
     if (this.#failureStreakLogged) {
       this.#failureStreakLogged = false
       this.#logger?.info?.(`[pools:${this.config.name}] creating resources works again`)
@@ -1204,6 +1270,7 @@ export class Pool<T> implements AsyncDisposable {
       return
     }
     this.#stats.createFailed(timedOut, this.#clock.now())
+    this.#observers.sink?.recordCreateError(error, timedOut)
     if (!this.#failureStreakLogged) {
       this.#failureStreakLogged = true
       this.#logger?.warn(`[pools:${this.config.name}] ${error.message} Retrying with backoff.`)
@@ -1264,6 +1331,7 @@ export class Pool<T> implements AsyncDisposable {
     record.site = undefined
     this.#records.delete(record.resource)
     this.#stats.destroyed(reason)
+    this.#observers.sink?.recordDestroy(reason)
     if (this.#hub.has('destroy')) this.#hub.emit('destroy', { resource: record.resource, reason })
     this.#destroyOrphan(record.resource)
   }
@@ -1273,6 +1341,7 @@ export class Pool<T> implements AsyncDisposable {
     // a driver that hands out the same object twice: never destroy the pooled one
     if (this.#records.has(resource)) return
     this.#stats.destroyed('create-abandoned')
+    this.#observers.sink?.recordDestroy('create-abandoned')
     if (this.#hub.has('destroy')) this.#hub.emit('destroy', { resource, reason: 'create-abandoned' })
     this.#destroyOrphan(resource)
   }
@@ -1302,6 +1371,7 @@ export class Pool<T> implements AsyncDisposable {
     this.#settle(waiter)
     this.#stats.timedOut(now)
     const waitMs = now - waiter.enqueuedAt
+    this.#observers.sink?.recordTimeout(waitMs)
     const creator = this.#creator
     // the pool is failing to create (no success since the last failure): that is why nothing came
     const createCause = creator.failures > 0 ? creator.lastError : undefined
@@ -1327,12 +1397,14 @@ export class Pool<T> implements AsyncDisposable {
     this.#settle(waiter)
     this.#stats.counters.aborted++
     const waitMs = this.#clock.now() - waiter.enqueuedAt
+    this.#observers.sink?.recordAbort(waitMs)
     if (this.#hub.has('abort')) this.#hub.emit('abort', { id: waiter.id, waitMs })
     waiter.reject(this.#abortedError(waiter.abort!.signal, waitMs))
   }
 
   #reportLeak(record: PooledResource<T>, heldMs: number): void {
     this.#stats.counters.leaks++
+    this.#observers.sink?.recordLeak(heldMs)
     const report = this.#leaks.report(record, heldMs)
     this.#logger?.warn(
       `[pools:${this.config.name}] possible leak: acquire #${report.id} has held a resource for ${Math.round(heldMs)} ms ` +
@@ -1390,6 +1462,7 @@ export class Pool<T> implements AsyncDisposable {
     this.#graceTimer = undefined
     this.#state = 'closed'
     if (this.#hub.has('closed')) this.#hub.emit('closed', {})
+    announceClosed(this as Pool<unknown>)
     this.#closeResolve?.()
   }
 
