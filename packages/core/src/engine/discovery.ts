@@ -29,7 +29,15 @@ export const POOL_CREATED_CHANNEL = 'pools:pool:created'
  */
 export const POOL_CLOSED_CHANNEL = 'pools:pool:closed'
 
-/** What {@link POOL_CREATED_CHANNEL} and {@link POOL_CLOSED_CHANNEL} publish. */
+/**
+ * What {@link POOL_CREATED_CHANNEL} and {@link POOL_CLOSED_CHANNEL} publish: the engine (for a
+ * facade's pool, the `Pool` behind it).
+ *
+ * @example
+ * ```ts
+ * diagnosticsChannel.subscribe(POOL_CREATED_CHANNEL, (message) => console.log((message as PoolChannelMessage).pool.name))
+ * ```
+ */
 export interface PoolChannelMessage {
   pool: Pool<unknown>
 }

@@ -5,7 +5,14 @@ import type { PoolObserver } from '../stats/pool-observer.js'
 import { MAX_POOL_SIZE } from './limits.js'
 import { PRIORITY_INDEX } from './waiter.js'
 
-/** Per-call options of {@link Pool.acquire} and {@link Pool.use}. */
+/**
+ * Per-call options of {@link Pool.acquire} and {@link Pool.use}.
+ *
+ * @example
+ * ```ts
+ * await pool.use(run, { timeoutMs: 500, priority: 'high', signal: AbortSignal.timeout(2_000) })
+ * ```
+ */
 export interface AcquireOptions {
   /** Cancel the wait; the acquire rejects with `POOL_ACQUIRE_ABORTED`. */
   signal?: AbortSignal
@@ -22,7 +29,14 @@ export interface AcquireOptions {
   waitForRelease?: boolean
 }
 
-/** Options of {@link Pool.close}. */
+/**
+ * Options of {@link Pool.close}.
+ *
+ * @example
+ * ```ts
+ * await pool.close({ graceMs: 5_000, serveWaiting: true }) // pg.Pool's end()
+ * ```
+ */
 export interface CloseOptions {
   /** How long to wait for borrowed resources before destroying them (default `closeGraceMs`). */
   graceMs?: number

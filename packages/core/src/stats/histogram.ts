@@ -34,6 +34,12 @@ function upperOf(bucket: number): number {
  * with `v < boundsMs[i]`, at microsecond resolution). 448 bounds: exact steps of 1 µs up to
  * 16 µs, then 16 steps per power of two (≤ 6.25 % wide) up to about 35 minutes; the last bucket
  * also holds everything above.
+ *
+ * @example
+ * ```ts
+ * import { HISTOGRAM_BOUNDS_MS } from '@pools/core'
+ * HISTOGRAM_BOUNDS_MS.length // 448
+ * ```
  */
 export const HISTOGRAM_BOUNDS_MS: readonly number[] = Object.freeze(
   Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => upperOf(i) / 1000),

@@ -102,6 +102,12 @@ export interface PoolStats {
  * The latency histograms of a pool, bucket by bucket (`pool.stats({ histograms: true })`):
  * the same samples as `acquireWaitMs`, `useTimeMs` and `createTimeMs` (acquire and use times are
  * sampled, see `timingSampleEvery`; every create is recorded).
+ *
+ * @example
+ * ```ts
+ * const { useTimeMs } = pool.stats({ histograms: true }).histograms!
+ * console.log(useTimeMs.count, useTimeMs.max)
+ * ```
  */
 export interface PoolHistograms {
   acquireWaitMs: HistogramSnapshot
@@ -109,7 +115,14 @@ export interface PoolHistograms {
   createTimeMs: HistogramSnapshot
 }
 
-/** Options of `pool.stats()`. */
+/**
+ * Options of `pool.stats()`.
+ *
+ * @example
+ * ```ts
+ * pool.stats({ histograms: true })
+ * ```
+ */
 export interface StatsOptions {
   /** Include {@link PoolHistograms} (three arrays of 448 counts; leave off for a cheap snapshot). */
   histograms?: boolean
