@@ -20,6 +20,7 @@ function recorder() {
     recordDestroy: (reason: DestroyReason) => calls.push(['destroy', reason]),
     recordLeak: (heldMs) => calls.push(['leak', heldMs]),
     recordValidationFailure: (phase) => calls.push(['validationFailure', phase]),
+    closed: () => calls.push(['closed']),
   }
   const of = (name: string) => calls.filter((c) => c[0] === name).map((c) => c.slice(1))
   return { calls, observer, of }
@@ -191,11 +192,14 @@ describe('PoolObserver', () => {
     )
   })
 
-  it('with a warm pool, the observer sees exactly the destroys of close()', async () => {
+  it('with a warm pool, the observer sees exactly the destroys of close(), then closed()', async () => {
     const r = recorder()
     const s = setup({ max: 2 }, {}, { observer: r.observer })
     await warm(s, 2)
     await s.pool.close()
     expect(r.of('destroy')).toEqual([['closed'], ['closed']])
+    expect(r.calls.at(-1)).toEqual(['closed']) // last, once every resource is destroyed
+    await s.pool.close()
+    expect(r.of('closed')).toHaveLength(1)
   })
 })

@@ -1166,6 +1166,7 @@ export class Pool<T> implements AsyncDisposable {
     if (this.#records.size > 0 || this.#creator.inFlight > 0 || this.#pendingDestroys > 0) return
     this.#state = 'closed'
     if (this.#hub.has('closed')) this.#hub.emit('closed', {})
+    this.#observers.sink?.closed()
     announceClosed(this as Pool<unknown>)
     this.#shutdown.finish()
   }

@@ -51,6 +51,8 @@ export interface PoolObserver {
   recordLeak?(heldMs: number): void
   /** A validation failed (on borrow, on return, or an idle keepalive). */
   recordValidationFailure?(phase: 'borrow' | 'return' | 'idle'): void
+  /** The pool finished closing (every resource destroyed): unregister its gauges. Called once. */
+  closed?(): void
 }
 
 /** The observer methods, in a stable order (used to build the pool's dispatching observer). */
@@ -65,6 +67,7 @@ export const OBSERVER_METHODS = [
   'recordDestroy',
   'recordLeak',
   'recordValidationFailure',
+  'closed',
 ] as const satisfies readonly (keyof PoolObserver)[]
 
 type ObserverMethod = (typeof OBSERVER_METHODS)[number]
