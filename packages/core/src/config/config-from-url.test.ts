@@ -77,9 +77,13 @@ describe('configFromUrl: pg parameters', () => {
       min: 2,
       idleTimeoutMs: 30_000,
       acquireTimeoutMs: 5_000,
+      // pg.Pool's connectionTimeoutMillis bounds the connect too, as in the pg drop-in
+      createTimeoutMs: 5_000,
       maxUses: 7_500,
       maxLifetimeMs: 900_000,
       allowExitOnIdle: true,
+      // application_name names the pool, as in the pg drop-in, and stays in the URL for the driver
+      name: 'api',
     })
     expect(url).toBe(`${base()}?application_name=api`)
   })
@@ -91,6 +95,8 @@ describe('configFromUrl: pg parameters', () => {
     expect(config).toEqual({
       idleTimeoutMs: 0,
       acquireTimeoutMs: 0,
+      // pg's 0 is "no connect timeout" too, as for Prisma's connect_timeout=0 and mysql2's connectTimeout=0
+      createTimeoutMs: NO_TIMEOUT_MS,
       maxUses: 0,
       maxLifetimeMs: 0,
       allowExitOnIdle: false,
