@@ -36,3 +36,4 @@ export type {
   PoolStats,
 } from './stats/pool-stats.js'
 export { DESTROY_REASONS } from './stats/pool-stats.js'
+export * from './vocabulary/index.js'

@@ -44,13 +44,14 @@ describe('configFromUrl: Prisma parameters', () => {
     expect(url).toBe(`${base('postgresql')}?schema=public&sslmode=require`)
   })
 
-  it('maps pool_timeout=0 (no timeout, as our acquireTimeoutMs: 0) to 0 and connect_timeout=0 to NO_TIMEOUT_MS', () => {
+  it('maps pool_timeout=0 (no timeout, as our acquireTimeoutMs: 0) to 0; connect_timeout=0 leaves createTimeoutMs at its default', () => {
     const { config } = configFromUrl(`${base()}?pool_timeout=0&connect_timeout=0`)
     expect(NO_TIMEOUT_MS).toBe(2 ** 31 - 1)
-    expect(config).toEqual({ acquireTimeoutMs: 0, createTimeoutMs: NO_TIMEOUT_MS })
+    // as in the drop-ins: the wait is unbounded, one connect attempt stays bounded by createTimeoutMs
+    expect(config).toEqual({ acquireTimeoutMs: 0 })
     // createTimeoutMs has no "off" value, so a literal 0 would be rejected.
     expect(() => parsePoolConfig({ createTimeoutMs: 0 })).toThrow(/createTimeoutMs/)
-    expect(parsePoolConfig(config).createTimeoutMs).toBe(NO_TIMEOUT_MS)
+    expect(parsePoolConfig(config).createTimeoutMs).toBe(10_000)
   })
 
   it('keeps 0 for the lifetimes, where 0 means "never" in both Prisma and @pools', () => {
@@ -62,7 +63,7 @@ describe('configFromUrl: Prisma parameters', () => {
     expect(configFromUrl(`${base()}?pool_timeout=1.5`).config).toEqual({ acquireTimeoutMs: 1_500 })
     expect(configFromUrl(`${base()}?pool_timeout=0.0012`).config).toEqual({ acquireTimeoutMs: 1 })
     expect(configFromUrl(`${base()}?connect_timeout=0.0004`).config).toEqual({ createTimeoutMs: 1 })
-    expect(configFromUrl(`${base()}?connect_timeout=0.000`).config).toEqual({ createTimeoutMs: NO_TIMEOUT_MS })
+    expect(configFromUrl(`${base()}?connect_timeout=0.000`).config).toEqual({})
   })
 })
 
@@ -95,8 +96,7 @@ describe('configFromUrl: pg parameters', () => {
     expect(config).toEqual({
       idleTimeoutMs: 0,
       acquireTimeoutMs: 0,
-      // pg's 0 is "no connect timeout" too, as for Prisma's connect_timeout=0 and mysql2's connectTimeout=0
-      createTimeoutMs: NO_TIMEOUT_MS,
+      // pg's 0 also leaves createTimeoutMs at its default, as Prisma's connect_timeout=0 and mysql2's connectTimeout=0 do
       maxUses: 0,
       maxLifetimeMs: 0,
       allowExitOnIdle: false,
@@ -133,9 +133,8 @@ describe('configFromUrl: mysql2 parameters', () => {
     expect(configFromUrl(`${base('mysql')}?idleTimeout=0`).config).toEqual({ idleTimeoutMs: 1 })
   })
 
-  it('maps connectTimeout=0 (no timeout) to NO_TIMEOUT_MS and acquireTimeout=0 to 0 (no timeout in both)', () => {
+  it('maps connectTimeout=0 (no timeout) to the createTimeoutMs default and acquireTimeout=0 to 0 (no timeout in both)', () => {
     expect(configFromUrl(`${base('mysql')}?connectTimeout=0&acquireTimeout=0`).config).toEqual({
-      createTimeoutMs: NO_TIMEOUT_MS,
       acquireTimeoutMs: 0,
     })
   })

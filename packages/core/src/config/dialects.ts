@@ -10,10 +10,13 @@ export type SourceUnit = 'count' | 'ms' | 'seconds' | 'boolean' | 'text'
  * What the source's `0` means, in engine terms:
  * - `zero`: the same as the engine's `0` for that option;
  * - `off`: "no limit": the option's off value (`0`, or `NO_TIMEOUT_MS` for `createTimeoutMs` / `destroyTimeoutMs`);
- * - `unset`: "use the default": the option is left unset (the preset or default applies);
+ * - `unset`: the option is left unset (the preset or default applies): "use the default", or a "no connect
+ *   timeout" `0`, since one connect attempt must stay bounded by `createTimeoutMs` (the wait for a
+ *   resource is unbounded through `acquireTimeoutMs: 0` instead);
  * - `one`: the smallest real value, `1` (mysql2's `idleTimeout: 0` expires at once; generic-pool's `max: 0` is 1).
  *
- * `Infinity` always means the option's off value (where it has one).
+ * `Infinity` means the option's off value where the row's `0` does (`off`), is left unset where the row's
+ * `0` is (`unset`, durations only), and is refused otherwise.
  */
 export type ZeroMeaning = 'zero' | 'off' | 'unset' | 'one'
 
@@ -102,8 +105,8 @@ const pgRows: readonly OptionMapping[] = [
   row(
     'connectionTimeoutMillis',
     'ms',
-    [to('acquireTimeoutMs', 'off'), to('createTimeoutMs', 'off')],
-    'in pg.Pool it bounds the wait in the queue and the connect; 0: no timeout for either (`createTimeoutMs` becomes NO_TIMEOUT_MS)',
+    [to('acquireTimeoutMs', 'off'), to('createTimeoutMs', 'unset')],
+    'in pg.Pool it bounds the wait in the queue and the connect; 0: wait forever, while one connect attempt stays bounded by `createTimeoutMs`',
   ),
   row('maxUses', 'count', [to('maxUses', 'off')], '0 or Infinity: unlimited, in both'),
   row('maxLifetimeSeconds', 'seconds', [to('maxLifetimeMs', 'off')], '0: no lifetime limit, in both'),
@@ -127,8 +130,8 @@ const prismaRows: readonly OptionMapping[] = [
   row(
     'connect_timeout',
     'seconds',
-    [to('createTimeoutMs', 'off')],
-    'Prisma and libpq; 0: no connect timeout (NO_TIMEOUT_MS)',
+    [to('createTimeoutMs', 'unset')],
+    'Prisma and libpq; 0 ("no connect timeout"): one attempt stays bounded by `createTimeoutMs`',
   ),
   row('max_idle_connection_lifetime', 'seconds', [to('idleTimeoutMs', 'off')], 'Prisma; 0: never, in both'),
   row('max_connection_lifetime', 'seconds', [to('maxLifetimeMs', 'off')], 'Prisma; 0: never, in both'),
@@ -144,21 +147,36 @@ const mysql2Rows: readonly OptionMapping[] = [
       min: 1,
     },
   ),
-  row('queueLimit', 'count', [to('maxWaiting', 'unset')], '0: an unbounded queue in mysql2, so `maxWaiting` stays unset'),
+  row(
+    'queueLimit',
+    'count',
+    [to('maxWaiting', 'unset')],
+    '0: an unbounded queue in mysql2, so `maxWaiting` stays unset',
+  ),
   row(
     'idleTimeout',
     'ms',
     [to('idleTimeoutMs', 'one')],
     "mysql2 treats 0 as already expired; the engine's 0 would mean never, so it becomes 1",
   ),
-  row('maxIdle', 'count', 'maxIdle', 'caps idle connections; never closes below `min`; at or above `connectionLimit`: no cap'),
+  row(
+    'maxIdle',
+    'count',
+    'maxIdle',
+    'caps idle connections; never closes below `min`; at or above `connectionLimit`: no cap',
+  ),
   row(
     'connectTimeout',
     'ms',
-    [to('createTimeoutMs', 'off')],
-    'still sent to mysql2 for the socket; 0: no connect timeout (NO_TIMEOUT_MS)',
+    [to('createTimeoutMs', 'unset')],
+    'still sent to mysql2 for the socket; 0 ("no connect timeout"): one attempt stays bounded by `createTimeoutMs`',
   ),
-  row('acquireTimeout', 'ms', [to('acquireTimeoutMs', 'off')], "mysql's pool option (mysql2 ignores it); 0: no timeout"),
+  row(
+    'acquireTimeout',
+    'ms',
+    [to('acquireTimeoutMs', 'off')],
+    "mysql's pool option (mysql2 ignores it); 0: no timeout",
+  ),
 ]
 
 const freezeDialect = (dialect: OptionDialect): OptionDialect =>
@@ -223,10 +241,10 @@ export const genericPoolDialect: OptionDialect = freezeDialect({
   behaviour: { validationBypassMs: 0 },
   mappings: [
     row('max', 'count', [to('max', 'one')], 'below 1 (or junk) is 1, as in generic-pool', { min: 1 }),
-    row('min', 'count', 'min', 'capped at `max` (generic-pool\'s own `max`, default 1), as in generic-pool', {
+    row('min', 'count', 'min', "capped at `max` (generic-pool's own `max`, default 1), as in generic-pool", {
       custom: true,
     }),
-    row('maxWaitingClients', 'count', null, 'enforced by the facade, with generic-pool\'s error'),
+    row('maxWaitingClients', 'count', null, "enforced by the facade, with generic-pool's error"),
     row('testOnBorrow', 'boolean', 'validateOnBorrow', 'only `true` turns it on'),
     row('testOnReturn', 'boolean', 'validateOnReturn', 'only `true` turns it on (generic-pool 3.x never ran it)'),
     row('acquireTimeoutMillis', 'ms', [to('acquireTimeoutMs', 'unset')], 'unset or 0: wait forever'),
@@ -333,12 +351,17 @@ export const typeormDialect: OptionDialect = freezeDialect({
     row(
       'extra.connectionTimeoutMillis',
       'ms',
-      [to('acquireTimeoutMs', 'off'), to('createTimeoutMs', 'off')],
+      [to('acquireTimeoutMs', 'off'), to('createTimeoutMs', 'unset')],
       'postgres driver; as pg-pool',
     ),
     row('extra.queueLimit', 'count', [to('maxWaiting', 'unset')], 'mysql driver; 0: unbounded'),
     row('extra.idleTimeout', 'ms', [to('idleTimeoutMs', 'one')], 'mysql driver; as mysql2'),
-    row('connectTimeoutMS', 'ms', [to('createTimeoutMs', 'off')], 'mysql driver; 0: no connect timeout'),
+    row(
+      'connectTimeoutMS',
+      'ms',
+      [to('createTimeoutMs', 'unset')],
+      'mysql driver; 0: one attempt stays bounded by `createTimeoutMs`',
+    ),
     row('applicationName', 'text', 'name', 'names the pool; still sent to the server', { fallback: true }),
   ],
 })

@@ -35,14 +35,15 @@ export const MAX_WAITING_LIMIT = 1_000_000
 export const MAX_TIMER_MS = 2_147_483_647
 
 /**
- * What a driver's "no connect timeout" `0` (Prisma's `connect_timeout`, mysql2's `connectTimeout`,
- * pg's `connectionTimeoutMillis`) maps to, since `createTimeoutMs` has no "off" value (minimum 1):
- * {@link MAX_TIMER_MS}, the largest delay `setTimeout` honours. (A "no acquire timeout" `0` needs no
- * translation: `acquireTimeoutMs: 0` already means exactly that.)
+ * The closest `createTimeoutMs` / `destroyTimeoutMs` come to "no timeout", since they have no "off"
+ * value (minimum 1): {@link MAX_TIMER_MS}, the largest delay `setTimeout` honours. A driver's
+ * "no connect timeout" `0` (Prisma's `connect_timeout`, mysql2's `connectTimeout`, pg's
+ * `connectionTimeoutMillis`) does not map to it: it leaves `createTimeoutMs` at its default, so one
+ * connect attempt stays bounded. Write it yourself to let a connect attempt run (almost) forever.
  *
  * @example
  * ```ts
- * configFromUrl('postgres://db/app?connect_timeout=0').config.createTimeoutMs === NO_TIMEOUT_MS // true
+ * parsePoolConfig({ createTimeoutMs: NO_TIMEOUT_MS })
  * ```
  */
 export const NO_TIMEOUT_MS = MAX_TIMER_MS

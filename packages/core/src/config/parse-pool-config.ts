@@ -72,7 +72,9 @@ export function parsePoolConfig(input: PoolOptions | PresetName | PoolConfig | u
   const name = typeof rawName === 'string' && rawName.length > 0 ? rawName.slice(0, 120) : undefined
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw invalid(
-      [`expected an object or a preset name, got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`],
+      [
+        `expected an object or a preset name, got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`,
+      ],
       name,
     )
   }

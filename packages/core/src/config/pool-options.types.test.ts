@@ -16,14 +16,15 @@ import {
 /** The resolved config as the schema defines it (what parsePoolConfig builds from the schema output). */
 type ResolvedFromSchema = Flatten<
   Readonly<
-  Omit<SchemaOutput, 'preset' | 'maxWaiting' | 'maxIdle' | 'maxLifetimeJitterMs' | 'retry' | 'health'> & {
-    maxWaiting: number
-    maxIdle: number
-    maxLifetimeJitterMs: number
-    retry: Readonly<SchemaOutput['retry']>
-    health: Readonly<SchemaOutput['health']>
-  }
->>
+    Omit<SchemaOutput, 'preset' | 'maxWaiting' | 'maxIdle' | 'maxLifetimeJitterMs' | 'retry' | 'health'> & {
+      maxWaiting: number
+      maxIdle: number
+      maxLifetimeJitterMs: number
+      retry: Readonly<SchemaOutput['retry']>
+      health: Readonly<SchemaOutput['health']>
+    }
+  >
+>
 type Flatten<T> = { [K in keyof T]: T[K] }
 
 describe('PoolOptions is exactly the schema', () => {
@@ -44,9 +45,12 @@ describe('PoolOptions is exactly the schema', () => {
       Object.keys(poolConfigSchema.shape).map((key) => [key, true]),
     ) as Record<keyof PoolOptions, true>
     expect(Object.keys(keys).sort()).toEqual(Object.keys(poolConfigSchema.shape).sort())
-    expect(Object.keys(retrySchema.shape).sort()).toEqual(
-      ['initialDelayMs', 'jitterRatio', 'maxDelayMs', 'multiplier'] satisfies (keyof RetryOptions)[],
-    )
+    expect(Object.keys(retrySchema.shape).sort()).toEqual([
+      'initialDelayMs',
+      'jitterRatio',
+      'maxDelayMs',
+      'multiplier',
+    ] satisfies (keyof RetryOptions)[])
     expect(Object.keys(healthSchema.shape)).toHaveLength(10)
   })
 })

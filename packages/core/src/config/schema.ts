@@ -14,6 +14,7 @@ import { presetNames } from './preset-names.js'
 // zod is an implementation detail: the public types are the hand-written ones in pool-options.ts, and
 // pool-options.types.test.ts proves they are exactly this schema's input and output types.
 export type { HealthConfig, LeakCaptureStack, PoolConfig, RetryConfig }
+
 const ms = (description: string) => z.number().int().min(0).max(MAX_TIMER_MS).describe(description)
 const positiveMs = (description: string) => z.number().int().min(1).max(MAX_TIMER_MS).describe(description)
 const atMost = (limit: number, name: string) => ({

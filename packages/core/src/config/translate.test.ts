@@ -6,7 +6,7 @@ import { resolveOptions as resolveMysql2 } from '../mysql2/options.js'
 import { engineConfigOf } from '../pg/options.js'
 import { configFromUrl } from './config-from-url.js'
 import { mysql2Dialect, type OptionDialect, optionDialects, pgDialect } from './dialects.js'
-import { MAX_POOL_SIZE, MAX_WAITING_LIMIT, NO_TIMEOUT_MS } from './limits.js'
+import { MAX_POOL_SIZE, MAX_WAITING_LIMIT } from './limits.js'
 import { parsePoolConfig } from './parse-pool-config.js'
 import { type PresetName, presetNames } from './presets.js'
 import { mergeOptionLayers, translateOptions } from './translate.js'
@@ -64,12 +64,26 @@ describe('one table per dialect, shared by the drop-ins and configFromUrl', () =
     }
   })
 
-  it('connectTimeout: 0 and connectionTimeoutMillis: 0 mean "no connect timeout" in every path', () => {
-    expect(resolveMysql2({ ...mysql2Base, connectTimeout: 0 }).engine.createTimeoutMs).toBe(NO_TIMEOUT_MS)
-    expect(configFromUrl('mysql://db/app?connectTimeout=0').config.createTimeoutMs).toBe(NO_TIMEOUT_MS)
-    expect(configFromUrl('postgres://db/app?connect_timeout=0').config.createTimeoutMs).toBe(NO_TIMEOUT_MS)
-    expect(engineConfigOf({ connectionTimeoutMillis: 0 }).createTimeoutMs).toBe(NO_TIMEOUT_MS)
-    expect(configFromUrl('postgres://db/app?connectionTimeoutMillis=0').config.createTimeoutMs).toBe(NO_TIMEOUT_MS)
+  it('connectTimeout: 0 and connectionTimeoutMillis: 0 map the same way in every path (was NO_TIMEOUT_MS in URLs only)', () => {
+    // a "no connect timeout" 0 leaves createTimeoutMs at its default: one attempt stays bounded
+    const defaultCreate = parsePoolConfig({}).createTimeoutMs
+    expect(parsePoolConfig(resolveMysql2({ ...mysql2Base, connectTimeout: 0 }).engine).createTimeoutMs).toBe(
+      defaultCreate,
+    )
+    expect(parsePoolConfig(engineConfigOf({ connectionTimeoutMillis: 0 })).createTimeoutMs).toBe(defaultCreate)
+    for (const url of [
+      'mysql://db/app?connectTimeout=0',
+      'postgres://db/app?connect_timeout=0',
+      'postgres://db/app?connectionTimeoutMillis=0',
+    ]) {
+      expect(parsePoolConfig(configFromUrl(url).config).createTimeoutMs).toBe(defaultCreate)
+    }
+    expect(configFromUrl('postgres://db/app?connectionTimeoutMillis=0').config).toEqual(
+      translateOptions('pg', { connectionTimeoutMillis: 0 }),
+    )
+    expect(configFromUrl('mysql://db/app?connectTimeout=0').config).toEqual(
+      translateOptions('mysql2', { connectTimeout: 0 }),
+    )
     // and a non-zero value is the same number everywhere
     expect(resolveMysql2({ ...mysql2Base, connectTimeout: 2_500 }).engine.createTimeoutMs).toBe(2_500)
     expect(engineConfigOf({ connectionTimeoutMillis: 2_500 }).createTimeoutMs).toBe(2_500)
@@ -114,7 +128,7 @@ describe('presets: one preset is the same pool in every drop-in', () => {
       ...web,
       max: 20,
     })
-    const pool = createPool({ create: () => ({}), destroy: () => {} }, 'web' as never)
+    const pool = createPool({ create: async () => ({}), destroy: () => {} }, 'web' as never)
     expect(pool.config).toEqual(web)
     void pool.close()
     expect(parsePoolConfig(engineConfigOf({ pools: 'web' })).keepaliveIntervalMs).toBe(web.keepaliveIntervalMs)
@@ -134,7 +148,9 @@ describe('mergeOptionLayers: facade defaults < preset < driver options < pools o
   const behaviour = { name: 'pg', failWaiterOnCreateError: true }
 
   it('without a preset: defaults, behaviour, driver options, then pools', () => {
-    expect(mergeOptionLayers({ defaults, behaviour, driver: { max: 3 }, pools: { max: 5, retry: { maxDelayMs: 50 } } })).toEqual({
+    expect(
+      mergeOptionLayers({ defaults, behaviour, driver: { max: 3 }, pools: { max: 5, retry: { maxDelayMs: 50 } } }),
+    ).toEqual({
       max: 5,
       idleTimeoutMs: 10_000,
       acquireTimeoutMs: 0,
@@ -207,8 +223,8 @@ describe('framework tables: knex and TypeORM', () => {
     expect(translateOptions('typeorm', { poolSize: 5, applicationName: 'shop', connectTimeoutMS: 0 })).toEqual({
       max: 5,
       name: 'shop',
-      createTimeoutMs: NO_TIMEOUT_MS,
     })
+    expect(translateOptions('typeorm', { connectTimeoutMS: 4_000 })).toEqual({ createTimeoutMs: 4_000 })
     expect(translateOptions('typeorm', { poolSize: 5, extra: { max: 9 } })).toEqual({ max: 9 })
     expect(translateOptions('typeorm', { extra: { connectionLimit: 4, queueLimit: 0, idleTimeout: 0 } })).toEqual({
       max: 4,
@@ -227,7 +243,7 @@ describe('framework tables: knex and TypeORM', () => {
 describe('bounds', () => {
   it('createPool with min and max of 1e9 throws POOL_CONFIG_INVALID before creating anything', () => {
     let creates = 0
-    const driver = { create: () => ({ n: ++creates }), destroy: () => {} }
+    const driver = { create: async () => ({ n: ++creates }), destroy: () => {} }
     const error = configError(() => createPool(driver, { min: 1e9, max: 1e9 }))
     expect(error.message).toContain(`max: must be at most ${MAX_POOL_SIZE} (MAX_POOL_SIZE), got 1000000000`)
     expect(error.message).toContain('min: must be at most')
@@ -236,7 +252,9 @@ describe('bounds', () => {
 
   it('max, min, maxIdle and maxWaiting have upper bounds; min may not exceed max', () => {
     expect(parsePoolConfig({ max: MAX_POOL_SIZE, min: MAX_POOL_SIZE }).max).toBe(MAX_POOL_SIZE)
-    expect(configError(() => parsePoolConfig({ maxIdle: MAX_POOL_SIZE + 1 })).message).toMatch(/maxIdle: must be at most/)
+    expect(configError(() => parsePoolConfig({ maxIdle: MAX_POOL_SIZE + 1 })).message).toMatch(
+      /maxIdle: must be at most/,
+    )
     expect(parsePoolConfig({ maxWaiting: MAX_WAITING_LIMIT }).maxWaiting).toBe(MAX_WAITING_LIMIT)
     expect(configError(() => parsePoolConfig({ maxWaiting: 1e9 })).message).toContain(
       `maxWaiting: must be at most ${MAX_WAITING_LIMIT} (MAX_WAITING_LIMIT), got 1000000000`,

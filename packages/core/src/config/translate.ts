@@ -60,7 +60,9 @@ function readValue(dialect: OptionDialect, mapping: OptionMapping, raw: unknown)
         return value === undefined ? { problem: `${name} must be true or false` } : { value }
       }
       if (unit === 'seconds') {
-        return DECIMAL.test(text) ? { value: Number(text) } : { problem: `${name} must be a number of seconds (0 or more)` }
+        return DECIMAL.test(text)
+          ? { value: Number(text) }
+          : { problem: `${name} must be a number of seconds (0 or more)` }
       }
       if (!INTEGER.test(text)) {
         return { problem: `${name} must be a whole number${unit === 'ms' ? ' of milliseconds' : ''} (0 or more)` }
@@ -81,7 +83,8 @@ function readValue(dialect: OptionDialect, mapping: OptionMapping, raw: unknown)
       if (unit === 'text') return typeof raw === 'string' && raw.length > 0 ? { value: raw } : { absent: true }
       const n = Number(raw)
       if (Number.isNaN(n)) return { absent: true }
-      if (!Number.isInteger(n) || n < min) return { problem: `${key} must be a whole number ≥ ${min}, got ${String(raw)}` }
+      if (!Number.isInteger(n) || n < min)
+        return { problem: `${key} must be a whole number ≥ ${min}, got ${String(raw)}` }
       return { value: n }
     }
     case 'generic-pool': {
@@ -111,9 +114,19 @@ function readValue(dialect: OptionDialect, mapping: OptionMapping, raw: unknown)
 }
 
 /** The engine value for one target, or `undefined` to leave the option unset. */
-function engineValue(value: number | boolean | string, unit: OptionMapping['unit'], option: OptionPath, zero: ZeroMeaning) {
-  if (typeof value !== 'number') return option === 'name' && typeof value === 'string' ? value.slice(0, NAME_LIMIT) : value
-  if (value === Number.POSITIVE_INFINITY) return option in OFF_VALUE ? OFF_VALUE[option] : value
+function engineValue(
+  value: number | boolean | string,
+  unit: OptionMapping['unit'],
+  option: OptionPath,
+  zero: ZeroMeaning,
+) {
+  if (typeof value !== 'number')
+    return option === 'name' && typeof value === 'string' ? value.slice(0, NAME_LIMIT) : value
+  if (value === Number.POSITIVE_INFINITY) {
+    if (zero === 'off' && option in OFF_VALUE) return OFF_VALUE[option]
+    if (zero === 'unset' && unit !== 'count') return undefined
+    return value
+  }
   // A tiny but non-zero value must not round to 0, which would flip it to "no limit".
   const n =
     unit === 'seconds'

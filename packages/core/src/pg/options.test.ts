@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { configFromUrl } from '../config/config-from-url.js'
-import { NO_TIMEOUT_MS } from '../config/limits.js'
 import { parsePoolConfig } from '../config/parse-pool-config.js'
 import { isPoolError } from '../errors/pool-error.js'
 import { decorateConnectError, leavesConnectionUsable, withPgWording } from './errors.js'
@@ -49,8 +48,6 @@ describe('pg-pool options → engine config', () => {
     ).toEqual({
       idleTimeoutMs: 0,
       acquireTimeoutMs: 0,
-      // pg-pool's 0 is "no connect timeout": the same NO_TIMEOUT_MS configFromUrl gives connectionTimeoutMillis=0
-      createTimeoutMs: NO_TIMEOUT_MS,
       maxUses: 0,
       maxLifetimeMs: 0,
     })
@@ -93,7 +90,14 @@ describe('pg-pool options → engine config', () => {
       const fromUrl = configFromUrl(`postgres://db/app?connectionTimeoutMillis=${value}`).config
       expect(translatePgPoolOptions({ connectionTimeoutMillis: value })).toEqual(fromUrl)
     }
-    expect(translatePgPoolOptions({ connectionTimeoutMillis: 0 }).createTimeoutMs).toBe(NO_TIMEOUT_MS)
+    // 0 = wait forever; one connect attempt stays bounded by the engine's createTimeoutMs
+    expect(parsePoolConfig(engineConfigOf({ connectionTimeoutMillis: 0 }))).toMatchObject({
+      acquireTimeoutMs: 0,
+      createTimeoutMs: 10_000,
+    })
+    expect(translatePgPoolOptions({ connectionTimeoutMillis: Number.POSITIVE_INFINITY })).toEqual({
+      acquireTimeoutMs: 0,
+    })
   })
 
   it('a preset replaces pg-pool defaults entirely, keeping pg-pool behaviour and the name', () => {
