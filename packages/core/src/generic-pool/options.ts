@@ -1,8 +1,11 @@
-import { genericPoolDialect } from '../config/dialects.js'
-import type { PoolOptions } from '../config/pool-options.js'
-import type { PresetName } from '../config/presets.js'
-import { mergeOptionLayers, translateOptions } from '../config/translate.js'
-import { PoolError } from '../errors/pool-error.js'
+import {
+  genericPoolDialect,
+  mergeOptionLayers,
+  PoolError,
+  type PoolOptions,
+  type PresetName,
+  translateOptions,
+} from '../index.js'
 
 /**
  * What generic-pool 3.x calls a factory. `create` takes no arguments (the

@@ -1,10 +1,13 @@
 import type { PoolOptions as Mysql2PoolOptions } from 'mysql2'
 import mysql from 'mysql2'
-import { mysql2Dialect } from '../config/dialects.js'
-import type { PoolOptions as EngineOptions } from '../config/pool-options.js'
-import type { PresetName } from '../config/presets.js'
-import { mergeOptionLayers, translateOptions } from '../config/translate.js'
-import { PoolError } from '../errors/pool-error.js'
+import {
+  type PoolOptions as EngineOptions,
+  mergeOptionLayers,
+  mysql2Dialect,
+  PoolError,
+  type PresetName,
+  translateOptions,
+} from '../index.js'
 
 /**
  * What happens to a connection's session when it is released:

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { configFromUrl } from '../config/config-from-url.js'
-import { parsePoolConfig } from '../config/parse-pool-config.js'
-import { isPoolError } from '../errors/pool-error.js'
+import { configFromUrl, isPoolError, parsePoolConfig } from '../index.js'
 import { decorateConnectError, leavesConnectionUsable, withPgWording } from './errors.js'
 import { checkPoolerMode, engineConfigOf, PG_POOL_DEFAULTS, poolNameOf, translatePgPoolOptions } from './options.js'
 

@@ -1,9 +1,12 @@
 import type pg from 'pg'
-import { pgDialect } from '../config/dialects.js'
-import type { PoolOptions } from '../config/pool-options.js'
-import type { PresetName } from '../config/presets.js'
-import { mergeOptionLayers, translateOptions } from '../config/translate.js'
-import { PoolError } from '../errors/pool-error.js'
+import {
+  mergeOptionLayers,
+  PoolError,
+  type PoolOptions,
+  type PresetName,
+  pgDialect,
+  translateOptions,
+} from '../index.js'
 
 /**
  * What sits between the application and PostgreSQL.
