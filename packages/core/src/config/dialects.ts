@@ -27,7 +27,14 @@ export interface OptionTarget {
   readonly zero?: ZeroMeaning
 }
 
-/** One row of a dialect's mapping table: a key as the source spells it, and what it sets. */
+/**
+ * One row of a dialect's mapping table: a key as the source spells it, and what it sets.
+ *
+ * @example
+ * ```ts
+ * const row: OptionMapping = { key: 'idleTimeoutMillis', unit: 'ms', targets: [{ option: 'idleTimeoutMs', zero: 'off' }], note: '' }
+ * ```
+ */
 export interface OptionMapping {
   /** The key (`idleTimeoutMillis`), a URL parameter, or a path into a nested object (`pool.max`, `extra.max`). */
   readonly key: string
@@ -62,7 +69,14 @@ export type ValueReading =
 /** The identifier of a built-in dialect. */
 export type DialectId = 'pg' | 'mysql2' | 'generic-pool' | 'knex' | 'typeorm' | 'postgres-url' | 'mysql-url'
 
-/** One source of options (a driver, a framework, a URL), as data: used by the facades, `configFromUrl` and the docs. */
+/**
+ * One source of options (a driver, a framework, a URL), as data: used by the facades, `configFromUrl` and the docs.
+ *
+ * @example
+ * ```ts
+ * const mine: OptionDialect = { ...typeormDialect, id: 'typeorm', mappings: [...typeormDialect.mappings] }
+ * ```
+ */
 export interface OptionDialect {
   readonly id: DialectId
   /** Where the options come from, for docs and messages ("pg-pool options"). */
@@ -187,7 +201,14 @@ const freezeDialect = (dialect: OptionDialect): OptionDialect =>
     mappings: Object.freeze([...dialect.mappings]),
   })
 
-/** pg-pool's options (`new Pool({...})` of `@pools/core/pg`). */
+/**
+ * pg-pool's options (`new Pool({...})` of `@pools/core/pg`).
+ *
+ * @example
+ * ```ts
+ * translateOptions(pgDialect, { max: 20, idleTimeoutMillis: 0 }) // { max: 20, idleTimeoutMs: 0 }
+ * ```
+ */
 export const pgDialect: OptionDialect = freezeDialect({
   id: 'pg',
   title: 'pg-pool options',
@@ -207,7 +228,14 @@ export const pgDialect: OptionDialect = freezeDialect({
   mappings: pgFacadeRows,
 })
 
-/** mysql2's pool options (`createPool({...})` of `@pools/core/mysql2`), also read from a URL string. */
+/**
+ * mysql2's pool options (`createPool({...})` of `@pools/core/mysql2`), also read from a URL string.
+ *
+ * @example
+ * ```ts
+ * translateOptions(mysql2Dialect, { connectionLimit: 5, queueLimit: 0 }) // { max: 5 }
+ * ```
+ */
 export const mysql2Dialect: OptionDialect = freezeDialect({
   id: 'mysql2',
   title: 'mysql2 pool options',
@@ -222,7 +250,14 @@ export const mysql2Dialect: OptionDialect = freezeDialect({
   ],
 })
 
-/** generic-pool 3.x options (`createPool(factory, {...})` of `@pools/core/generic-pool`). */
+/**
+ * generic-pool 3.x options (`createPool(factory, {...})` of `@pools/core/generic-pool`).
+ *
+ * @example
+ * ```ts
+ * translateOptions(genericPoolDialect, { max: 4, testOnBorrow: true }) // { max: 4, validateOnBorrow: true }
+ * ```
+ */
 export const genericPoolDialect: OptionDialect = freezeDialect({
   id: 'generic-pool',
   title: 'generic-pool options',
@@ -272,7 +307,15 @@ export const genericPoolDialect: OptionDialect = freezeDialect({
   ],
 })
 
-/** knex's pool options (tarn.js, `pool: {...}`) and its `acquireConnectionTimeout`. For framework packages. */
+/**
+ * knex's pool options (tarn.js, `pool: {...}`) and its `acquireConnectionTimeout`. For framework packages.
+ *
+ * @example
+ * ```ts
+ * const driver = translateOptions(knexDialect, knexConfig)
+ * const options = mergeOptionLayers({ defaults: knexDialect.defaults, driver, pools: knexConfig.pools })
+ * ```
+ */
 export const knexDialect: OptionDialect = freezeDialect({
   id: 'knex',
   title: 'knex options',
@@ -331,7 +374,14 @@ export const knexDialect: OptionDialect = freezeDialect({
   ],
 })
 
-/** TypeORM's pool-related DataSource options (postgres and mysql drivers). For framework packages. */
+/**
+ * TypeORM's pool-related DataSource options (postgres and mysql drivers). For framework packages.
+ *
+ * @example
+ * ```ts
+ * translateOptions(typeormDialect, { poolSize: 5, applicationName: 'shop' }) // { max: 5, name: 'shop' }
+ * ```
+ */
 export const typeormDialect: OptionDialect = freezeDialect({
   id: 'typeorm',
   title: 'TypeORM options',
@@ -366,7 +416,15 @@ export const typeormDialect: OptionDialect = freezeDialect({
   ],
 })
 
-/** Pool parameters of postgres:// URLs: Prisma's, pg-pool's, and the libpq ones that stay with the driver. */
+/**
+ * Pool parameters of postgres:// URLs: Prisma's, pg-pool's (the very rows of {@link pgDialect}), and the
+ * libpq ones that stay with the driver. `configFromUrl` uses it for `postgres:` and `postgresql:` URLs.
+ *
+ * @example
+ * ```ts
+ * postgresUrlDialect.mappings.map((m) => m.key) // ['connection_limit', 'pool_timeout', ...]
+ * ```
+ */
 export const postgresUrlDialect: OptionDialect = freezeDialect({
   id: 'postgres-url',
   title: 'postgres:// URL parameters',
@@ -388,7 +446,15 @@ export const postgresUrlDialect: OptionDialect = freezeDialect({
   ],
 })
 
-/** Pool parameters of mysql:// URLs: Prisma's and mysql2's. */
+/**
+ * Pool parameters of mysql:// URLs: Prisma's and mysql2's (the very rows of {@link mysql2Dialect}).
+ * `configFromUrl` uses it for `mysql:`, `mysqlx:` and `mariadb:` URLs.
+ *
+ * @example
+ * ```ts
+ * configFromUrl('mysql://db/app?connectionLimit=5').config // { max: 5 }
+ * ```
+ */
 export const mysqlUrlDialect: OptionDialect = freezeDialect({
   id: 'mysql-url',
   title: 'mysql:// URL parameters',

@@ -285,7 +285,14 @@ export function collectOptions(dialect: OptionDialect, input: object): { options
   return collector.result()
 }
 
-/** The layers a facade merges, lowest first. */
+/**
+ * The layers a facade merges, lowest first: see {@link mergeOptionLayers}.
+ *
+ * @example
+ * ```ts
+ * const layers: OptionLayers = { defaults: pgDialect.defaults, driver: { max: 3 }, pools: 'web' }
+ * ```
+ */
 export interface OptionLayers {
   /** The driver's own defaults in engine terms (a dialect's `defaults`). Dropped when a preset is named. */
   defaults?: PoolOptions | undefined

@@ -7,6 +7,11 @@ import type { DestroyReason, PoolCounters, PoolState, PoolStats } from '../stats
 /**
  * The casing rules every public name follows. One rule per kind of name; the tests check every
  * list below against its rule.
+ *
+ * @example
+ * ```ts
+ * CASING_RULES.map((r) => r.rule)
+ * ```
  */
 export const CASING_RULES: readonly { readonly kind: string; readonly rule: string; readonly example: string }[] =
   Object.freeze([
@@ -35,6 +40,11 @@ export const CASING_RULES: readonly { readonly kind: string; readonly rule: stri
 /**
  * One word per concept. `word` is the one to use in code, config, events, stats, errors, docs and
  * log lines; `avoid` lists the synonyms it replaces.
+ *
+ * @example
+ * ```ts
+ * CONCEPTS.find((c) => c.word === 'pending')?.avoid // 'waiting, queued, waiters'
+ * ```
  */
 export const CONCEPTS: readonly { readonly word: string; readonly meaning: string; readonly avoid: string }[] =
   Object.freeze([
@@ -69,7 +79,14 @@ export const CONCEPTS: readonly { readonly word: string; readonly meaning: strin
     { word: 'preset', meaning: 'a named set of options', avoid: 'profile, mode' },
   ])
 
-/** Every error code, with its one-line meaning. Keys are exactly `PoolErrorCode`. */
+/**
+ * Every error code, with its one-line meaning. Keys are exactly `PoolErrorCode`.
+ *
+ * @example
+ * ```ts
+ * Object.keys(ERROR_CODES) // ['POOL_ACQUIRE_TIMEOUT', ...]
+ * ```
+ */
 export const ERROR_CODES = Object.freeze({
   POOL_ACQUIRE_TIMEOUT: 'no resource became available within `acquireTimeoutMs`',
   POOL_ACQUIRE_ABORTED: "the acquire was cancelled through its caller's AbortSignal",
@@ -83,7 +100,14 @@ export const ERROR_CODES = Object.freeze({
   POOL_CONFIG_INVALID: 'an option is missing, of the wrong type, or out of range',
 } satisfies Record<PoolErrorCode, string>)
 
-/** Every pool event, with when it is emitted. Keys are exactly `PoolEventName`. */
+/**
+ * Every pool event, with when it is emitted. Keys are exactly `PoolEventName`.
+ *
+ * @example
+ * ```ts
+ * for (const name of Object.keys(EVENT_NAMES)) pool.on(name as PoolEventName, log)
+ * ```
+ */
 export const EVENT_NAMES = Object.freeze({
   enqueue: 'an acquire had to wait: it joined the pending queue',
   acquire: 'an acquire got its resource',
@@ -106,7 +130,14 @@ export const EVENT_NAMES = Object.freeze({
 
 type PayloadField = { [K in PoolEventName]: keyof PoolEvents<unknown>[K] }[PoolEventName]
 
-/** Every field of an event payload, with its meaning. Keys are exactly the payload fields of `PoolEvents`. */
+/**
+ * Every field of an event payload, with its meaning. Keys are exactly the payload fields of `PoolEvents`.
+ *
+ * @example
+ * ```ts
+ * EVENT_FIELDS.waitMs // 'how long the acquire waited, in ms'
+ * ```
+ */
 export const EVENT_FIELDS = Object.freeze({
   id: 'correlation id of one acquire, repeated in its enqueue, acquire, timeout, abort, release and leak events',
   priority: 'priority of the acquire: high, normal or low',
@@ -127,7 +158,14 @@ export const EVENT_FIELDS = Object.freeze({
   graceMs: 'how long close waits for borrowed resources, in ms',
 } satisfies Record<PayloadField, string>)
 
-/** Every destroy reason, in the order of `DESTROY_REASONS`. Keys are exactly `DestroyReason`. */
+/**
+ * Every destroy reason, in the order of `DESTROY_REASONS`. Keys are exactly `DestroyReason`.
+ *
+ * @example
+ * ```ts
+ * DESTROY_REASON_MEANINGS['idle-timeout']
+ * ```
+ */
 export const DESTROY_REASON_MEANINGS = Object.freeze({
   'idle-timeout': 'idle longer than `idleTimeoutMs` while above `min`',
   'max-idle': 'one idle resource too many (`maxIdle`) at a housekeeping pass, while above `min`',
@@ -144,7 +182,14 @@ export const DESTROY_REASON_MEANINGS = Object.freeze({
   'create-abandoned': 'arrived after its create timed out, or after the pool closed',
 } satisfies Record<DestroyReason, string>)
 
-/** Every health check, with when it is not healthy. Keys are exactly `HealthCheckName`. */
+/**
+ * Every health check, with when it is not healthy. Keys are exactly `HealthCheckName`.
+ *
+ * @example
+ * ```ts
+ * HEALTH_CHECKS['acquire-wait']
+ * ```
+ */
 export const HEALTH_CHECKS = Object.freeze({
   state: 'degraded while suspended; unhealthy while closing or closed',
   utilization: 'degraded when used / max reaches `health.degradedUtilization`',
@@ -156,14 +201,28 @@ export const HEALTH_CHECKS = Object.freeze({
   leaks: 'degraded when leak suspects reach `health.degradedLeaks`',
 } satisfies Record<HealthCheckName, string>)
 
-/** Every health status. */
+/**
+ * Every health status.
+ *
+ * @example
+ * ```ts
+ * Object.keys(HEALTH_STATUSES) // ['healthy', 'degraded', 'unhealthy']
+ * ```
+ */
 export const HEALTH_STATUSES = Object.freeze({
   healthy: 'every check passes',
   degraded: 'working, but a check crossed its degraded threshold: for dashboards and alerts',
   unhealthy: 'a check crossed its unhealthy threshold: a readiness probe should fail',
 } satisfies Record<HealthStatus, string>)
 
-/** The fields of `health().recent`. */
+/**
+ * The fields of `health().recent`.
+ *
+ * @example
+ * ```ts
+ * HEALTH_RECENT_FIELDS.acquireWaitP95Ms
+ * ```
+ */
 export const HEALTH_RECENT_FIELDS = Object.freeze({
   windowMs: 'how far back the window looks, in ms (`health.windowMs`)',
   timeouts: 'acquire timeouts in the window',
@@ -172,7 +231,14 @@ export const HEALTH_RECENT_FIELDS = Object.freeze({
   acquireWaitP95Ms: 'p95 of the sampled acquire waits in the window, in ms',
 } satisfies Record<keyof PoolHealth['recent'], string>)
 
-/** Every lifecycle state of a pool. */
+/**
+ * Every lifecycle state of a pool.
+ *
+ * @example
+ * ```ts
+ * POOL_STATES[pool.stats().state]
+ * ```
+ */
 export const POOL_STATES = Object.freeze({
   running: 'serving acquires',
   suspended: 'acquires wait until `resume()`',
@@ -180,7 +246,14 @@ export const POOL_STATES = Object.freeze({
   closed: 'every resource destroyed',
 } satisfies Record<PoolState, string>)
 
-/** Every acquire priority. */
+/**
+ * Every acquire priority.
+ *
+ * @example
+ * ```ts
+ * Object.keys(ACQUIRE_PRIORITIES) // ['high', 'normal', 'low']
+ * ```
+ */
 export const ACQUIRE_PRIORITIES = Object.freeze({
   high: 'served first',
   normal: 'the default',
@@ -188,7 +261,14 @@ export const ACQUIRE_PRIORITIES = Object.freeze({
 } satisfies Record<AcquirePriority, string>)
 
 type StatsField = Exclude<keyof PoolStats, 'counters'>
-/** The gauges and latency summaries of `pool.stats()` (the counters are in {@link STATS_COUNTERS}). */
+/**
+ * The gauges and latency summaries of `pool.stats()` (the counters are in {@link STATS_COUNTERS}).
+ *
+ * @example
+ * ```ts
+ * for (const [field, help] of Object.entries(STATS_FIELDS)) registerGauge(field, help)
+ * ```
+ */
 export const STATS_FIELDS = Object.freeze({
   name: 'the pool name',
   state: 'the lifecycle state',
@@ -206,7 +286,14 @@ export const STATS_FIELDS = Object.freeze({
   createTimeMs: 'latency summary: how long successful creates took',
 } satisfies Record<StatsField, string>)
 
-/** The counters of `pool.stats().counters`: monotonic since the pool was created. */
+/**
+ * The counters of `pool.stats().counters`: monotonic since the pool was created.
+ *
+ * @example
+ * ```ts
+ * for (const [field, help] of Object.entries(STATS_COUNTERS)) registerCounter(field, help)
+ * ```
+ */
 export const STATS_COUNTERS = Object.freeze({
   created: 'resources created',
   createErrors: 'creates that failed (timeouts included)',
@@ -225,7 +312,14 @@ export const STATS_COUNTERS = Object.freeze({
   leaksReclaimed: 'leak suspects reclaimed',
 } satisfies Record<keyof PoolCounters, string>)
 
-/** The fields of every latency summary (`acquireWaitMs`, `useTimeMs`, `createTimeMs`), all in ms. */
+/**
+ * The fields of every latency summary (`acquireWaitMs`, `useTimeMs`, `createTimeMs`), all in ms.
+ *
+ * @example
+ * ```ts
+ * Object.keys(LATENCY_FIELDS) // ['count', 'mean', 'p50', 'p95', 'p99', 'max']
+ * ```
+ */
 export const LATENCY_FIELDS = Object.freeze({
   count: 'samples recorded',
   mean: 'mean',
@@ -236,7 +330,14 @@ export const LATENCY_FIELDS = Object.freeze({
 } satisfies Record<keyof LatencySummary, string>)
 
 type ValidationPhase = PoolEvents<unknown>['validationFailed']['phase']
-/** When a validation ran (the `phase` of `validationFailed`). */
+/**
+ * When a validation ran (the `phase` of `validationFailed`).
+ *
+ * @example
+ * ```ts
+ * VALIDATION_PHASES.idle
+ * ```
+ */
 export const VALIDATION_PHASES = Object.freeze({
   borrow: 'before lending (`validateOnBorrow`)',
   return: 'on release (`validateOnReturn`)',
