@@ -13,6 +13,7 @@ import {
   HEALTH_CHECKS,
   HEALTH_RECENT_FIELDS,
   HEALTH_STATUSES,
+  KNOWN_EXCEPTIONS,
   LATENCY_FIELDS,
   POOL_STATES,
   STATS_COUNTERS,
@@ -63,6 +64,14 @@ export function renderVocabularyMarkdown(): string {
     markdownTable(
       ['word', 'meaning', 'not'],
       CONCEPTS.map((c) => [code(c.word), c.meaning, c.avoid]),
+    ),
+    '## Known exceptions',
+    'Names that break a rule above today, with the name that would follow it. A test finds every name that uses an ' +
+      'avoided word or an unqualified "timeout" and requires it to be listed here; it fails when a listed name no ' +
+      'longer exists, so this table shrinks as renames land.',
+    markdownTable(
+      ['name', 'kind', 'rule', 'would be'],
+      KNOWN_EXCEPTIONS.map((e) => [code(e.name), e.kind, e.rule, code(e.proposed)]),
     ),
     '## Config keys',
     'See [configuration and presets](config-and-presets.md) for defaults, units and ranges.',

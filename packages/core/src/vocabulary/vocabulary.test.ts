@@ -15,7 +15,9 @@ import {
   HEALTH_CHECKS,
   HEALTH_RECENT_FIELDS,
   HEALTH_STATUSES,
+  KNOWN_EXCEPTIONS,
   LATENCY_FIELDS,
+  type NameKind,
   POOL_STATES,
   STATS_COUNTERS,
   STATS_FIELDS,
@@ -23,6 +25,43 @@ import {
 } from './vocabulary.js'
 
 const doc = (name: string) => readFileSync(new URL(`../../../../docs/${name}`, import.meta.url), 'utf8')
+
+/** The words of a name: `health.degradedTimeouts` → health, degraded, timeouts. */
+const words = (name: string) =>
+  name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[\s._-]+/)
+    .map((w) => w.toLowerCase())
+    .filter(Boolean)
+
+function namesByKind(): Record<NameKind, string[]> {
+  return {
+    'config key': configKeys().map(([key]) => key),
+    'error code': Object.keys(ERROR_CODES),
+    event: Object.keys(EVENT_NAMES),
+    'stats field': Object.keys(STATS_FIELDS),
+    'stats counter': Object.keys(STATS_COUNTERS),
+    'health check': Object.keys(HEALTH_CHECKS),
+    'health recent field': Object.keys(HEALTH_RECENT_FIELDS),
+    'validation phase': Object.keys(VALIDATION_PHASES),
+  }
+}
+
+/** Why a name breaks the one-word rule, or undefined. */
+function breaks(name: string): string | undefined {
+  const avoided = new Set(
+    CONCEPTS.flatMap((c) => c.avoid.split(', '))
+      .filter((word) => /^[a-z]+$/i.test(word))
+      .map((w) => w.toLowerCase()),
+  )
+  const list = words(name)
+  const bad = list.find((word) => avoided.has(word))
+  if (bad) return `uses "${bad}"`
+  const qualifiers = new Set(['acquire', 'create', 'destroy', 'validation', 'idle'])
+  const at = list.findIndex((word) => word === 'timeout' || word === 'timeouts')
+  if (at !== -1 && !qualifiers.has(list[at - 1] ?? '')) return 'an unqualified timeout'
+  return undefined
+}
 
 const CAMEL = /^[a-z][a-z0-9]*([A-Z][a-z0-9]*)*$/
 const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/
@@ -90,6 +129,24 @@ describe('vocabulary', () => {
       .map(([name]) => name)
     expect(msFields.length).toBeGreaterThan(5)
     expect(msFields.filter((name) => !name.endsWith('Ms'))).toEqual([])
+  })
+
+  it('every name that breaks the one-word rule is a known exception, and every known exception still exists', () => {
+    const byKind = namesByKind()
+    const found = Object.entries(byKind).flatMap(([kind, names]) =>
+      names.filter((name) => breaks(name) !== undefined).map((name) => `${kind}: ${name}`),
+    )
+    const listed = KNOWN_EXCEPTIONS.map((e) => `${e.kind}: ${e.name}`)
+    expect(found.filter((entry) => !listed.includes(entry))).toEqual([])
+    expect(KNOWN_EXCEPTIONS.filter((e) => !byKind[e.kind].includes(e.name))).toEqual([])
+    expect(new Set(listed).size).toBe(listed.length)
+    // the proposed names follow the rules themselves
+    for (const e of KNOWN_EXCEPTIONS) {
+      expect({ proposed: e.proposed, breaks: breaks(e.proposed) }).toEqual({ proposed: e.proposed, breaks: undefined })
+    }
+    expect(breaks('acquireTimeoutMs')).toBeUndefined()
+    expect(breaks('maxWaiting')).toBe('uses "waiting"')
+    expect(breaks('timeout')).toBe('an unqualified timeout')
   })
 
   it('every meaning is one non-empty line, and every concept word is distinct', () => {

@@ -60,7 +60,12 @@ export const CONCEPTS: readonly { readonly word: string; readonly meaning: strin
     { word: 'release', meaning: 'a caller gives a borrowed resource back', avoid: 'return, checkin, free' },
     { word: 'idle', meaning: 'open and not borrowed', avoid: 'free, available' },
     { word: 'pending', meaning: 'callers queued for a resource', avoid: 'waiting, queued, waiters' },
-    { word: 'validate', meaning: "the driver's check that a resource still works", avoid: 'test, ping, check' },
+    {
+      word: 'queue',
+      meaning: 'where pending callers wait, in priority order (`enqueue`, `POOL_QUEUE_FULL`)',
+      avoid: 'wait list',
+    },
+    { word: 'validate', meaning: "the driver's check that a resource still works", avoid: 'test, ping' },
     { word: 'leak', meaning: 'a borrowed resource held past the leak threshold (a suspect)', avoid: 'stuck, hung' },
     { word: 'reclaim', meaning: 'destroy a leaked resource to free its slot', avoid: 'recover, steal' },
     { word: 'evict', meaning: 'destroy idle resources on request (`evictIdle()`)', avoid: 'purge, drain' },
@@ -343,3 +348,95 @@ export const VALIDATION_PHASES = Object.freeze({
   return: 'on release (`validateOnReturn`)',
   idle: 'on an idle resource (`keepaliveIntervalMs`)',
 } satisfies Record<ValidationPhase, string>)
+
+/** Where a name lives, for {@link KNOWN_EXCEPTIONS}. */
+export type NameKind =
+  | 'config key'
+  | 'error code'
+  | 'event'
+  | 'stats field'
+  | 'stats counter'
+  | 'health check'
+  | 'health recent field'
+  | 'validation phase'
+
+/**
+ * Public names that break a rule above today, each with the name that would follow it. The tests
+ * find every name that uses an avoided word or an unqualified "timeout" and require it to be listed
+ * here, and fail when a listed name no longer exists, so this list shrinks as renames land.
+ *
+ * @example
+ * ```ts
+ * KNOWN_EXCEPTIONS.filter((e) => e.kind === 'health check').map((e) => e.proposed)
+ * ```
+ */
+export const KNOWN_EXCEPTIONS: readonly {
+  readonly name: string
+  readonly kind: NameKind
+  readonly rule: string
+  readonly proposed: string
+}[] = Object.freeze([
+  { name: 'maxWaiting', kind: 'config key', rule: 'one word: pending', proposed: 'maxPending' },
+  { name: 'health.degradedWaiting', kind: 'config key', rule: 'one word: pending', proposed: 'health.degradedPending' },
+  { name: 'waiting', kind: 'health check', rule: 'one word: pending', proposed: 'pending' },
+  {
+    name: 'health.degradedTimeouts',
+    kind: 'config key',
+    rule: 'a timeout is always qualified',
+    proposed: 'health.degradedAcquireTimeouts',
+  },
+  {
+    name: 'health.unhealthyTimeouts',
+    kind: 'config key',
+    rule: 'a timeout is always qualified',
+    proposed: 'health.unhealthyAcquireTimeouts',
+  },
+  { name: 'timeout', kind: 'event', rule: 'a timeout is always qualified', proposed: 'acquireTimeout' },
+  { name: 'timeouts', kind: 'stats counter', rule: 'a timeout is always qualified', proposed: 'acquireTimeouts' },
+  { name: 'timeouts', kind: 'health check', rule: 'a timeout is always qualified', proposed: 'acquire-timeouts' },
+  {
+    name: 'timeouts',
+    kind: 'health recent field',
+    rule: 'a timeout is always qualified',
+    proposed: 'acquireTimeouts',
+  },
+  {
+    name: 'health.degradedAcquireP95Ms',
+    kind: 'config key',
+    rule: 'one name per measure: acquire wait (`acquireWaitMs`, check `acquire-wait`)',
+    proposed: 'health.degradedAcquireWaitP95Ms',
+  },
+  {
+    name: 'health.unhealthyAcquireP95Ms',
+    kind: 'config key',
+    rule: 'one name per measure: acquire wait (`acquireWaitMs`, check `acquire-wait`)',
+    proposed: 'health.unhealthyAcquireWaitP95Ms',
+  },
+  {
+    name: 'health.degradedLeaks',
+    kind: 'config key',
+    rule: 'it compares the `leakSuspects` gauge, not the `leaks` counter',
+    proposed: 'health.degradedLeakSuspects',
+  },
+  {
+    name: 'leaks',
+    kind: 'health check',
+    rule: 'it checks the `leakSuspects` gauge, not the `leaks` counter',
+    proposed: 'leak-suspects',
+  },
+  {
+    name: 'useTimeMs',
+    kind: 'stats field',
+    rule: 'one word: held (payloads say `heldMs` for the same span)',
+    proposed: 'heldTimeMs',
+  },
+  { name: 'validateOnReturn', kind: 'config key', rule: 'one word: release', proposed: 'validateOnRelease' },
+  { name: 'return', kind: 'validation phase', rule: 'one word: release', proposed: 'release' },
+  { name: 'creates', kind: 'health recent field', rule: 'the counter word is `created`', proposed: 'created' },
+  {
+    name: 'POOL_INVALID_RELEASE',
+    kind: 'error code',
+    rule: 'subject first, as `POOL_CONFIG_INVALID`',
+    proposed: 'POOL_RELEASE_INVALID',
+  },
+])
