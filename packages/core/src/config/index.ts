@@ -36,10 +36,10 @@ export type {
   HealthOptions,
   LeakCaptureStack,
   PoolConfig,
+  PoolConfigInput,
   PoolOptions,
   RetryConfig,
   RetryOptions,
 } from './pool-options.js'
 export { isPresetName, type Preset, type PresetName, type Presets, preset, presetNames, presets } from './presets.js'
-export type { PoolConfigInput } from './schema.js'
 export { mergeOptionLayers, type OptionLayers, translateOptions } from './translate.js'

@@ -179,6 +179,12 @@ export interface PoolOptions {
   health?: HealthOptions
 }
 
+/**
+ * What users write: every key optional.
+ * @deprecated Use {@link PoolOptions}, the same type with documentation on every key.
+ */
+export type PoolConfigInput = PoolOptions
+
 /** The resolved retry policy: every default applied. */
 export type RetryConfig = { readonly [K in keyof RetryOptions]-?: number }
 

@@ -182,11 +182,7 @@ export const poolConfigSchema = z
   })
   .describe('@pools connection pool configuration')
 
-/**
- * What users write: every key optional.
- * @deprecated Use {@link PoolOptions}, the same type with documentation on every key.
- */
-export type PoolConfigInput = PoolOptions
+export type { PoolConfigInput } from './pool-options.js'
 
 /** The schema's own input and output types, for the type-level test only: never in a public signature. */
 export type SchemaInput = z.input<typeof poolConfigSchema>
