@@ -140,6 +140,42 @@ describe('configFromUrl: mysql2 parameters', () => {
   })
 })
 
+describe('configFromUrl: the table follows the scheme', () => {
+  it('postgres URLs read Prisma and pg rows; application_name names the pool unless pool.name does, and stays', () => {
+    expect(configFromUrl(`${base()}?application_name=shop&sslmode=require&pgbouncer=true`)).toEqual({
+      config: { name: 'shop' },
+      url: `${base()}?application_name=shop&sslmode=require&pgbouncer=true`,
+    })
+    expect(configFromUrl(`${base()}?application_name=shop&pool.name=orders`).config).toEqual({ name: 'orders' })
+    // a mysql2-only parameter is not a pool option in a postgres URL: it stays for the driver
+    expect(configFromUrl(`${base()}?queueLimit=5`)).toEqual({ config: {}, url: `${base()}?queueLimit=5` })
+  })
+
+  it('mysql URLs read Prisma and mysql2 rows, and leave pg-only parameters to the driver', () => {
+    expect(configFromUrl(`${base('mysql')}?connection_limit=4&queueLimit=5&idleTimeoutMillis=1`)).toEqual({
+      config: { max: 4, maxWaiting: 5 },
+      url: `${base('mysql')}?idleTimeoutMillis=1`,
+    })
+    expect(configFromUrl(`${base('mariadb')}?connectionLimit=3`).config).toEqual({ max: 3 })
+  })
+
+  it('other schemes read both tables', () => {
+    expect(configFromUrl('redis://h:6379/0?max=3&queueLimit=5').config).toEqual({ max: 3, maxWaiting: 5 })
+  })
+
+  it('pool.preset names a preset (checked by name), which parsePoolConfig expands', () => {
+    expect(configFromUrl(`${base()}?pool.preset=serverless&connection_limit=2`).config).toEqual({
+      preset: 'serverless',
+      max: 2,
+    })
+    expect(parsePoolConfig(configFromUrl(`${base()}?pool.preset=serverless&connection_limit=2`).config)).toMatchObject({
+      max: 2,
+      allowExitOnIdle: true,
+    })
+    expect(() => configFromUrl(`${base()}?pool.preset=nope`)).toThrow(/"pool\.preset" must be a preset name/)
+  })
+})
+
 describe('configFromUrl: our own pool.* parameters', () => {
   it('reads top-level, retry and health options with their types', () => {
     const { config, url } = configFromUrl(
