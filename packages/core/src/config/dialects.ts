@@ -139,7 +139,7 @@ const pgFacadeRows: readonly OptionMapping[] = [
 ]
 
 const prismaRows: readonly OptionMapping[] = [
-  row('connection_limit', 'count', 'max', 'Prisma'),
+  row('connection_limit', 'count', 'max', 'Prisma', { min: 1 }),
   row('pool_timeout', 'seconds', [to('acquireTimeoutMs', 'off')], 'Prisma; 0: no timeout, in both'),
   row(
     'connect_timeout',
@@ -287,15 +287,15 @@ export const genericPoolDialect: OptionDialect = freezeDialect({
     row(
       'idleTimeoutMillis',
       'ms',
-      'idleTimeoutMs',
+      [to('idleTimeoutMs', 'unset')],
       'default 30 000; with `softIdleTimeoutMillis`, the smaller of the two; never below `min` here',
       { custom: true },
     ),
-    row('softIdleTimeoutMillis', 'ms', 'idleTimeoutMs', 'see `idleTimeoutMillis`', { custom: true }),
+    row('softIdleTimeoutMillis', 'ms', [to('idleTimeoutMs', 'unset')], 'see `idleTimeoutMillis`', { custom: true }),
     row(
       'evictionRunIntervalMillis',
       'ms',
-      'housekeepingIntervalMs',
+      [to('housekeepingIntervalMs', 'unset'), to('idleTimeoutMs', 'zero')],
       'unset: the engine evicts anyway (every second); 0: never evict idle resources (`idleTimeoutMs: 0`)',
       { custom: true },
     ),
@@ -435,14 +435,20 @@ export const postgresUrlDialect: OptionDialect = freezeDialect({
   mappings: [
     ...prismaRows,
     ...pgRows,
-    row('application_name', 'text', 'name', 'names the pool (when `pool.name` does not); stays in the URL', {
+    row('application_name', 'text', 'name', 'names the pool (when `pool.name` does not)', {
       fallback: true,
       keep: true,
     }),
-    row('sslmode', 'text', null, "TLS is the driver's: stays in the URL", { keep: true }),
-    row('pgbouncer', 'boolean', null, "Prisma's transaction-pooler flag: stays in the URL (see poolerMode)", {
-      keep: true,
-    }),
+    row('sslmode', 'text', null, "TLS is the driver's", { keep: true }),
+    row(
+      'pgbouncer',
+      'boolean',
+      null,
+      "Prisma's transaction-pooler flag (the pg drop-in's `poolerMode: 'transaction'`)",
+      {
+        keep: true,
+      },
+    ),
   ],
 })
 
