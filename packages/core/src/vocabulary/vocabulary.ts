@@ -289,6 +289,7 @@ export const STATS_FIELDS = Object.freeze({
   acquireWaitMs: 'latency summary: how long acquires waited (0 on the idle fast path), sampled',
   useTimeMs: 'latency summary: how long resources were borrowed, acquire to release, sampled',
   createTimeMs: 'latency summary: how long successful creates took',
+  histograms: 'the buckets behind the three latency summaries, only with `stats({ histograms: true })`',
 } satisfies Record<StatsField, string>)
 
 /**
