@@ -248,6 +248,13 @@ export class Pool<T> implements AsyncDisposable {
 
   // ── public API ──────────────────────────────────────────────────────────
 
+  /**
+   * The driver this pool was created with: lets a facade built over an existing pool (e.g. mysql2's
+   * `createPool({ engine })`) find the driver's own settings.
+   */
+  get driver(): ResourceDriver<T> {
+    return this.#driver
+  }
   /** The pool's name (from config). */
   get name(): string {
     return this.config.name
