@@ -16,13 +16,10 @@ import { end, query, TEST_POOLS, useMysql2Context } from './support.js'
 
 type Callback<T> = (error: (Error & { code?: string }) | null, value: T) => void
 
-function clusterConnection(
-  cluster: Pick<Mysql2PoolCluster, 'getConnection'>,
-  ...args: string[]
-): Promise<PoolConnection & { _clusterId?: string }> {
+function clusterConnection(cluster: object, ...args: string[]): Promise<PoolConnection & { _clusterId?: string }> {
   return new Promise((resolve, reject) => {
     const done: Callback<PoolConnection> = (error, connection) => (error ? reject(error) : resolve(connection))
-    ;(cluster.getConnection as (...a: unknown[]) => void)(...args, done)
+    ;(cluster as { getConnection(...a: unknown[]): void }).getConnection(...args, done)
   })
 }
 
@@ -116,7 +113,7 @@ describeWithMysql('@pools/core/mysql2 createPoolCluster', () => {
   it('is mysql2 PoolCluster: instanceof, default export, one engine per node, each closed by end()', async () => {
     const cluster = pooled.createPoolCluster()
     expect(cluster).toBeInstanceOf(PoolCluster)
-    expect(cluster).toBeInstanceOf(mysql2.PoolCluster)
+    expect(cluster).toBeInstanceOf((mysql2 as unknown as { PoolCluster: typeof PoolCluster }).PoolCluster)
     expect(pooled.PoolCluster).toBe(PoolCluster)
     expect(pooled.createPoolClusterPromise).toBe(pooledPromise.createPoolCluster)
     cluster.add('MASTER', { ...nodeConfig(ctx.db), pools: { ...TEST_POOLS, name: 'primary' } })
@@ -283,7 +280,7 @@ describeWithMysql('@pools/core/mysql2 createPoolCluster', () => {
       out.push((slaveConn as unknown as { connection: { _clusterId: string } }).connection._clusterId)
       slaveConn.release()
       out.push(await codeOf(cluster.getConnection('NOPE')))
-      cluster.remove('SLAVE1')
+      ;(cluster as unknown as { remove(pattern: string): void }).remove('SLAVE1')
       out.push(await codeOf(cluster.getConnection('SLAVE1')))
       await cluster.end()
       return out
