@@ -5,6 +5,7 @@ import mysqlPromise from 'mysql2/promise'
 import {
   type AcquireOptions,
   createPool as createEnginePool,
+  ENGINE,
   type Pool as EnginePool,
   type LeakReport,
   PoolError,
@@ -36,9 +37,6 @@ const NO_WAIT_FOR_RELEASE: AcquireOptions = Object.freeze({ waitForRelease: fals
 /** The mysql2 events this pool emits, and the engine events they come from. */
 const FORWARDED = ['connection', 'acquire', 'release', 'enqueue'] as const
 type ForwardedEvent = (typeof FORWARDED)[number]
-
-/** Where every facade exposes its engine (`engineOf(facade)` in `@pools/core` reads it). */
-export const ENGINE: unique symbol = Symbol.for('@pools/core.engine') as never
 
 function asConnection(connection: unknown): PooledConnection {
   return connection as PooledConnection
@@ -91,12 +89,6 @@ function ownEngine(options: string | PoolOptions, runtime: PoolRuntime, failFast
   config.queueLimit = Number.isFinite(engine.config.maxWaiting) ? engine.config.maxWaiting : 0
   config.idleTimeout = engine.config.idleTimeoutMs
   config.maxIdle = Math.min(engine.config.maxIdle, engine.max)
-  if (engine.config.allowExitOnIdle) {
-    // Sockets are unref'd while idle so the process may exit; ref'd while borrowed.
-    engine.on('create', ({ resource }) => asConnection(resource).stream.unref?.())
-    engine.on('acquire', ({ resource }) => asConnection(resource).stream.ref?.())
-    engine.on('release', ({ resource }) => asConnection(resource).stream.unref?.())
-  }
   return {
     engine,
     poolConfig: config,
