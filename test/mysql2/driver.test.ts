@@ -6,7 +6,7 @@
  * own `changeUser` (which reads `config.password`) keeps working. Real MariaDB only.
  */
 import { inspect } from 'node:util'
-import { createPool as createEngine, isPoolError } from '@pools/core'
+import { createPool as createEngine, engineOf, isPoolError } from '@pools/core'
 import pooled, { createMysql2Driver, createPool, type Pool } from '@pools/core/mysql2'
 import pooledPromise from '@pools/core/mysql2/promise'
 import type { PoolConnection } from 'mysql2'
@@ -114,6 +114,8 @@ describeWithMysql('@pools/core/mysql2 driver and shared engines', () => {
         expect((a as unknown as Record<symbol, unknown>)[ENGINE]).toBe(engine)
         expect((b as unknown as Record<symbol, unknown>)[ENGINE]).toBe(engine)
         expect((a.promise() as unknown as Record<symbol, unknown>)[ENGINE]).toBe(engine)
+        expect(engineOf(a)).toBe(engine)
+        expect(engineOf(b)).toBe(engine)
         expect(a.config.connectionLimit).toBe(2)
 
         const acquired: number[] = []
