@@ -701,7 +701,9 @@ describe('side by side with generic-pool 3.9.0: the evictor (evictionRunInterval
     const messages: string[] = []
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
     try {
-      const theirs = genericPool.createPool(hanging, { destroyTimeoutMillis: 200 })
+      const theirs = genericPool.createPool(hanging, {
+        destroyTimeoutMillis: 200,
+      } as import('generic-pool').Options) // in generic-pool's code, missing from its typings
       theirs.on('factoryDestroyError', (error: Error) => messages.push(`theirs: ${error.message}`))
       await theirs.destroy(await theirs.acquire())
       await vi.advanceTimersByTimeAsync(250)
