@@ -232,6 +232,14 @@ export class Pool<T> implements AsyncDisposable {
 
   // ── public API ──────────────────────────────────────────────────────────
 
+  /**
+   * The driver this pool was created with: lets a facade built over an existing pool (e.g. mysql2's
+   * `createPool({ engine })`) find the driver's own settings.
+   */
+  get driver(): ResourceDriver<T> {
+    return this.#driver
+  }
+
   /** A pool is its own engine: `engineOf(pool) === pool` (see {@link ENGINE}). */
   get [ENGINE](): Pool<T> {
     return this
@@ -381,15 +389,20 @@ export class Pool<T> implements AsyncDisposable {
    * destroyed now and its slot refilled as needed; a borrowed one is destroyed
    * when released instead of being reused. Returns false if the pool does not
    * hold `resource` (already destroyed, or foreign): there is nothing to do.
+   *
+   * `reason` `'idle-timeout'` is for a facade that runs its own idle eviction
+   * (generic-pool's evictor): an idle resource is destroyed with that reason, and
+   * a resource that is not idle is left alone (returns false).
    */
-  invalidate(resource: T): boolean {
+  invalidate(resource: T, reason: 'broken' | 'idle-timeout' = 'broken'): boolean {
     const record = this.#records.get(resource)
     if (record === undefined || record.state === DESTROYED) return false
+    if (reason === 'idle-timeout' && record.state !== IDLE) return false
     record.broken = true
     if (record.state === IDLE) {
       const index = this.#idle.indexOf(record)
       if (index !== -1) this.#idle.splice(index, 1)
-      this.#destroy(record, 'broken')
+      this.#destroy(record, reason)
       this.#fill()
     }
     return true
