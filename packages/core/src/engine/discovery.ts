@@ -46,9 +46,24 @@ const created = diagnosticsChannel.channel(POOL_CREATED_CHANNEL)
 const closed = diagnosticsChannel.channel(POOL_CLOSED_CHANNEL)
 
 /** Open pools, held weakly: a pool nobody references can still be collected. */
-const live = new Set<WeakRef<Pool<unknown>>>()
-const refs = new WeakMap<Pool<unknown>, WeakRef<Pool<unknown>>>()
-const registry = new FinalizationRegistry<WeakRef<Pool<unknown>>>((ref) => live.delete(ref))
+interface Registry {
+  live: Set<WeakRef<Pool<unknown>>>
+  refs: WeakMap<Pool<unknown>, WeakRef<Pool<unknown>>>
+  finalizer: FinalizationRegistry<WeakRef<Pool<unknown>>>
+}
+
+/**
+ * One registry per process, kept on `globalThis` under a `Symbol.for` key: an app that loads both the
+ * ES-module and the CommonJS build of @pools/core (say, its own code imports it and a CommonJS
+ * dependency requires it) still sees every pool in `livePools()`.
+ */
+const REGISTRY_KEY = Symbol.for('@pools/core.livePools')
+const registryHost = globalThis as { [REGISTRY_KEY]?: Registry }
+const shared: Registry = (registryHost[REGISTRY_KEY] ??= (() => {
+  const live = new Set<WeakRef<Pool<unknown>>>()
+  return { live, refs: new WeakMap(), finalizer: new FinalizationRegistry((ref) => live.delete(ref)) }
+})())
+const { live, refs, finalizer: registry } = shared
 
 /** A pool was constructed: remember it and publish it. Called by the pool's constructor. */
 export function announceCreated(pool: Pool<unknown>): void {
