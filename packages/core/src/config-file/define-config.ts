@@ -6,7 +6,7 @@ export type PoolDriverName = 'pg' | 'mysql2' | 'ioredis'
 
 /**
  * Where one pool connects: kept apart from the pool options, since only the driver reads it.
- * Either a `url` or discrete settings (or both: discrete settings then win, as in pg and mysql2).
+ * Give a `url` or discrete settings; with both, the driver decides which wins (pg: the URL).
  * Keys not listed here are passed to the driver unchanged (`application_name`, `charset`, ...).
  */
 export interface PoolConnectionInput {
