@@ -3,8 +3,6 @@ import { COMMON, CONFIG_OPTIONS, helpText, numberOption, type OptionSpecs, parse
 import { runChecks } from '../doctor/checks.js'
 import type { Finding, FindingLevel } from '../doctor/facts.js'
 import { errorText } from '../doctor/measure.js'
-import { probeMysql } from '../doctor/mysql.js'
-import { probePostgres } from '../doctor/postgres.js'
 import { type CliIo, EXIT, type Style, styleFor, table, UsageError } from '../io.js'
 import { loadFromFlags } from '../load.js'
 
@@ -72,8 +70,11 @@ async function examine(pool: ResolvedPool, instances: number, timeoutMs: number)
   }
   const secrets = [pool.connection.password, pool.connection.url, passwordOf(pool.connection.url)]
   try {
+    // Loaded on use: `pools size` and `pools config` start without the database drivers.
     const facts =
-      driver === 'pg' ? await probePostgres(pool.connection, timeoutMs) : await probeMysql(pool.connection, timeoutMs)
+      driver === 'pg'
+        ? await (await import('../doctor/postgres.js')).probePostgres(pool.connection, timeoutMs)
+        : await (await import('../doctor/mysql.js')).probeMysql(pool.connection, timeoutMs)
     report.findings.push(...runChecks(facts, { config: pool.config, instances }))
   } catch (error) {
     report.findings.push({
