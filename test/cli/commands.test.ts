@@ -81,7 +81,7 @@ describe('pools config', () => {
     const run = await pools(['config', 'validate', '--env', 'production'], { cwd: dir, env })
     expect(run.code).toBe(0)
     expect(run.stdout).toBe(
-      `✓ ${path.join(dir, 'pools.config.json')} is valid (profile "production" (from option)): 2 pools\n` +
+      `✓ ${path.join(dir, 'pools.config.json')} is valid (profile "production" from --env): 2 pools\n` +
         '  primary: pg, min 2, max 40, extends web\n  replica: pg, min 0, max 4\n',
     )
     const json = await pools(['config', 'validate', '--json'], { cwd: dir, env: { ...env, POOLS_ENV: 'staging' } })

@@ -91,8 +91,8 @@ export async function configCommand(argv: readonly string[], io: CliIo): Promise
       return EXIT.ok
     }
     const s = styleFor(io.stdout, io.env, values['no-color'] === true)
-    const profile =
-      loaded.profile === undefined ? 'no profile' : `profile "${loaded.profile}" (from ${loaded.profileSource})`
+    const from = loaded.profileSource === 'option' ? '--env' : loaded.profileSource
+    const profile = loaded.profile === undefined ? 'no profile' : `profile "${loaded.profile}" from ${from}`
     const list = pools
       .map(
         (p) =>

@@ -153,7 +153,7 @@ export function checkIdleTimeout(facts: ServerFacts, ctx: CheckContext): Finding
   const keepalive = c.keepaliveIntervalMs > 0 && c.keepaliveIntervalMs + slack < limit
   const lifetime = c.maxLifetimeMs > 0 && c.maxLifetimeMs + slack < limit
   const idle = c.idleTimeoutMs > 0 && c.idleTimeoutMs + slack < limit
-  const pool = `idleTimeoutMs ${ms(c.idleTimeoutMs)}, keepaliveIntervalMs ${c.keepaliveIntervalMs ? ms(c.keepaliveIntervalMs) : 'off'}, maxLifetimeMs ${c.maxLifetimeMs ? ms(c.maxLifetimeMs) : 'off'}, min ${c.min}`
+  const pool = `idleTimeoutMs ${c.idleTimeoutMs ? ms(c.idleTimeoutMs) : 'off'}, keepaliveIntervalMs ${c.keepaliveIntervalMs ? ms(c.keepaliveIntervalMs) : 'off'}, maxLifetimeMs ${c.maxLifetimeMs ? ms(c.maxLifetimeMs) : 'off'}, min ${c.min}`
   if (keepalive || lifetime || (idle && c.min === 0)) {
     return {
       level: 'ok',
