@@ -43,5 +43,12 @@ describe('the packed tarball', () => {
       { cwd: app },
     )
     expect(JSON.parse(cjs.stdout).max).toBe(5)
+    // CommonJS through the config loader too: dist/cjs requires c12, an ES module (require(esm), Node >= 20.19).
+    const cjsConfig = await exec(
+      process.execPath,
+      ['-e', "require('@pools/cli').runCli(['config', 'validate', '--json']).then((c) => process.exit(c))"],
+      { cwd: app },
+    )
+    expect(JSON.parse(cjsConfig.stdout).pools.primary).toEqual({ driver: 'pg', min: 0, max: 1 })
   })
 })

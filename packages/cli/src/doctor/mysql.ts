@@ -5,8 +5,8 @@ import { roundTrips, tlsOf, within } from './measure.js'
 
 type Row = Record<string, unknown>
 
-async function one(connection: mysql.Connection, sql: string): Promise<Row | undefined> {
-  const [rows] = await connection.query(sql)
+async function one(connection: mysql.Connection, sql: string, timeout: number): Promise<Row | undefined> {
+  const [rows] = await connection.query({ sql, timeout })
   return (rows as Row[])[0]
 }
 
@@ -21,13 +21,19 @@ export async function probeMysql(settings: PoolConnection, timeoutMs: number): P
   // An 'error' after connect (server closed the socket) must not crash the CLI.
   connection.on('error', () => {})
   try {
-    const latency = await roundTrips(() => connection.query('SELECT 1'))
-    const main = await one(connection, 'SELECT VERSION() AS v, @@max_connections AS mc, @@session.wait_timeout AS wt')
+    const latency = await roundTrips(() => connection.query({ sql: 'SELECT 1', timeout: timeoutMs }))
+    const main = await one(
+      connection,
+      'SELECT VERSION() AS v, @@max_connections AS mc, @@session.wait_timeout AS wt',
+      timeoutMs,
+    )
     // ProxySQL answers exactly this query itself (it is what the mysql client sends on connect).
-    const comment = String((await one(connection, 'select @@version_comment limit 1'))?.['@@version_comment'] ?? '')
-    const threads = await one(connection, "SHOW GLOBAL STATUS LIKE 'Threads_connected'")
-    const sslVersion = await one(connection, "SHOW SESSION STATUS LIKE 'Ssl_version'")
-    const sslCipher = await one(connection, "SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+    const comment = String(
+      (await one(connection, 'select @@version_comment limit 1', timeoutMs))?.['@@version_comment'] ?? '',
+    )
+    const threads = await one(connection, "SHOW GLOBAL STATUS LIKE 'Threads_connected'", timeoutMs)
+    const sslVersion = await one(connection, "SHOW SESSION STATUS LIKE 'Ssl_version'", timeoutMs)
+    const sslCipher = await one(connection, "SHOW SESSION STATUS LIKE 'Ssl_cipher'", timeoutMs)
     const raw = String(main?.v ?? '')
     const version = /mariadb/i.test(raw) ? `MariaDB ${raw.split('-')[0]}` : `MySQL ${raw.split('-')[0]}`
     const client = (

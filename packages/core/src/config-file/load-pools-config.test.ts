@@ -226,6 +226,12 @@ describe('profiles', () => {
     const message = (await failure({ cwd: shape, env: {} })).message
     expect(message).toContain('unknown key "$test.pool" (did you mean "$test.pools"?)')
     expect(message).toContain('$env.qa must be an object like { pools: { ... } }')
+    const twice = project({
+      'pools.config.json': json({ pools: { a: {} }, $production: { pools: {} }, $env: { production: { pools: {} } } }),
+    })
+    expect((await failure({ cwd: twice, env: {} })).message).toContain(
+      'profile "production" is defined twice, as $production and as $env.production; keep one',
+    )
   })
 
   it('profiles in .poolsrc are refused (c12 only applies them to pools.config.*)', async () => {

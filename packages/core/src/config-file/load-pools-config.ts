@@ -140,6 +140,12 @@ function checkProfileShapes(raw: Record<string, unknown>): string[] {
     }
   }
   for (const name of STANDARD_PROFILES) if (raw[`$${name}`] !== undefined) check(`$${name}`, raw[`$${name}`])
+  // c12 spreads $<name> and $env.<name> together shallowly, so one would silently replace the other's pools.
+  for (const name of STANDARD_PROFILES) {
+    if (raw[`$${name}`] !== undefined && isPlainObject(raw.$env) && raw.$env[name] !== undefined) {
+      problems.push(`profile "${name}" is defined twice, as $${name} and as $env.${name}; keep one`)
+    }
+  }
   if (raw.$env !== undefined) {
     if (!isPlainObject(raw.$env))
       problems.push('$env must be an object of profiles, e.g. { staging: { pools: { ... } } }')
