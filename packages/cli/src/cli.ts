@@ -1,7 +1,7 @@
 import { isPoolError } from '@pools/core'
 import { CONFIG_HELP, configCommand } from './commands/config.js'
 import { DOCTOR_HELP, doctorCommand } from './commands/doctor.js'
-import { SIZE_HELP, sizeCommand } from './commands/size.js'
+import { ProbeFailed, SIZE_HELP, sizeCommand } from './commands/size.js'
 import { type CliIo, EXIT, styleFor, UsageError } from './io.js'
 
 const COMMANDS = {
@@ -81,6 +81,10 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
         `${err.red('error:')} ${error.message}\nRun "pools ${name && Object.hasOwn(COMMANDS, name) ? `${name} ` : ''}--help" for usage.\n`,
       )
       return EXIT.usage
+    }
+    if (error instanceof ProbeFailed) {
+      full.stderr.write(`${err.red('error:')} ${error.message}\n`)
+      return EXIT.errors
     }
     if (isPoolError(error, 'POOL_CONFIG_INVALID')) {
       full.stderr.write(`${err.red('error:')} ${error.message}\n`)

@@ -1,8 +1,9 @@
-import { type ResolvedPool, redactUrl } from '@pools/core/config-file'
+import type { ResolvedPool } from '@pools/core/config-file'
 import { COMMON, CONFIG_OPTIONS, helpText, numberOption, type OptionSpecs, parse } from '../args.js'
 import { runChecks } from '../doctor/checks.js'
 import type { Finding, FindingLevel } from '../doctor/facts.js'
 import { errorText } from '../doctor/measure.js'
+import { probe, secretsOf, targetOf } from '../doctor/probe.js'
 import { type CliIo, EXIT, type Style, styleFor, table, UsageError } from '../io.js'
 import { loadFromFlags } from '../load.js'
 
@@ -41,13 +42,6 @@ interface PoolReport {
   findings: Finding[]
 }
 
-function targetOf(pool: ResolvedPool): string {
-  const c = pool.connection
-  if (typeof c.url === 'string') return redactUrl(c.url)
-  const where = `${c.host ?? 'localhost'}${c.port ? `:${c.port}` : ''}`
-  return `${c.user ? `${c.user}@` : ''}${where}${c.database ? `/${c.database}` : ''}`
-}
-
 async function examine(pool: ResolvedPool, instances: number, timeoutMs: number): Promise<PoolReport> {
   const driver = pool.connection.driver
   const report: PoolReport = { pool: pool.name, driver, target: targetOf(pool), findings: [] }
@@ -68,33 +62,18 @@ async function examine(pool: ResolvedPool, instances: number, timeoutMs: number)
     })
     return report
   }
-  const secrets = [pool.connection.password, pool.connection.url, passwordOf(pool.connection.url)]
   try {
-    // Loaded on use: `pools size` and `pools config` start without the database drivers.
-    const facts =
-      driver === 'pg'
-        ? await (await import('../doctor/postgres.js')).probePostgres(pool.connection, timeoutMs)
-        : await (await import('../doctor/mysql.js')).probeMysql(pool.connection, timeoutMs)
+    const facts = await probe(pool, timeoutMs)
     report.findings.push(...runChecks(facts, { config: pool.config, instances }))
   } catch (error) {
     report.findings.push({
       level: 'error',
       check: 'connect',
-      message: `could not connect: ${errorText(error, secrets)}`,
+      message: `could not connect: ${errorText(error, secretsOf(pool))}`,
       fix: 'check the URL or host/port/user, that the server runs and accepts this client, and the password',
     })
   }
   return report
-}
-
-function passwordOf(url: string | undefined): string | undefined {
-  if (url === undefined) return undefined
-  try {
-    const password = new URL(url).password
-    return password ? decodeURIComponent(password) : undefined
-  } catch {
-    return undefined
-  }
 }
 
 function mark(level: FindingLevel, s: Style): string {
