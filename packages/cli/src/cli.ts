@@ -33,7 +33,8 @@ Options:
   -h, --help     Show help (also: pools <command> --help)
   -v, --version  Show the version
 
-Exit codes: 0 ok, 1 doctor warnings, 2 doctor errors, 3 config missing or invalid, 64 bad command line, 70 bug.
+Exit codes: 0 ok, 1 doctor warnings, 2 doctor errors or a server not reached, 3 config missing or invalid,
+64 bad command line, 70 bug.
 Colours only on a terminal; NO_COLOR=1 or --no-color turns them off.
 `
 

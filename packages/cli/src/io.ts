@@ -84,7 +84,8 @@ export class UsageError extends Error {
  * Exit codes, for scripts.
  * - 0: done; `doctor` found nothing worse than `info`.
  * - 1: `doctor` found at least one warning (and no error).
- * - 2: `doctor` found at least one error (including a pool it could not connect to).
+ * - 2: `doctor` found at least one error (including a pool it could not connect to), or
+ *   `size --pool` could not reach the pool's server.
  * - 3: the config file is missing or invalid (`config validate`, `config print`, `doctor`).
  * - 64: bad command line (unknown command or option, missing or bad value).
  * - 70: an unexpected failure (a bug: please report it).
