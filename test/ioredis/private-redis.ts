@@ -3,6 +3,7 @@
  * requirepass) that must never touch the shared server. Runs under the harness watchdog in its own
  * process group, so it dies with the test process however that dies.
  */
+import { existsSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -10,7 +11,7 @@ import { registerCleanup } from '../harness/index.js'
 import { signalGroup, spawnWatched, waitGroupGone } from '../harness/process-group.js'
 import { sleep } from '../harness/util.js'
 
-const REDIS_SERVER = process.env.POOLS_TEST_REDIS_SERVER ?? '/usr/bin/redis-server'
+const REDIS_SERVER = existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : 'redis-server'
 
 export interface PrivateRedis extends AsyncDisposable {
   readonly port: number
