@@ -65,6 +65,8 @@ const EFFECTS: ReadonlyMap<string, Effect> = new Map([
   ['quit', Effect.Poison],
 ])
 
+const X_READ = new Set(['xread', 'xreadgroup'])
+
 /** CLIENT subcommands that change the connection in ways the pool does not undo. */
 const POISON_CLIENT_SUBCOMMANDS = new Set(['tracking', 'reply', 'no-evict', 'no-touch', 'caching'])
 
@@ -135,6 +137,8 @@ export class ClientState {
         return
       }
       case Effect.Blocking:
+        // XREAD and XREADGROUP only block with a BLOCK option
+        if (X_READ.has(raw.toLowerCase()) && !command.args.some((arg) => String(arg).toUpperCase() === 'BLOCK')) return
         this.blocking++
         command.promise.then(this.#blockingDone, this.#blockingDone)
         return
