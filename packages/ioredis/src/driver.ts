@@ -65,7 +65,14 @@ export function stateOf(client: unknown): ClientState | undefined {
   return (client as { [STATE]?: ClientState })[STATE]
 }
 
-/** Options of {@link createRedisDriver}. */
+/**
+ * Options of {@link createRedisDriver}.
+ *
+ * @example
+ * ```ts
+ * const options: RedisDriverOptions<Redis> = { Redis, url: 'redis://127.0.0.1:6379/1', redis: { connectionName: 'jobs' } }
+ * ```
+ */
 export interface RedisDriverOptions<R> {
   /** The ioredis class. */
   Redis: RedisConstructor<R>
@@ -77,7 +84,15 @@ export interface RedisDriverOptions<R> {
   onEnd?: ((client: R) => void) | undefined
 }
 
-/** A {@link ResourceDriver} for ioredis clients, with the extra hooks the engine may call. */
+/**
+ * A {@link ResourceDriver} for ioredis clients, with the extra hooks the engine may call.
+ *
+ * @example
+ * ```ts
+ * const driver: RedisDriver<Redis> = createRedisDriver({ Redis })
+ * const engine = createPool(driver, { max: 4 })
+ * ```
+ */
 export interface RedisDriver<R> extends ResourceDriver<R> {
   destroy(client: R, signal?: AbortSignal): Promise<void>
   /** Keep the process alive for this client's socket (the engine calls it when lending with `allowExitOnIdle`). */

@@ -13,5 +13,5 @@
  * @module
  */
 export { createRedisDriver, type RedisDriver, type RedisDriverOptions } from './driver.js'
-export { type RedisConstructor, type RedisPoolOptions, resolveRedisOptions } from './options.js'
+export type { RedisConstructor, RedisPoolOptions } from './options.js'
 export { createRedisPool, RedisPool, type RedisSubscriber } from './pool.js'

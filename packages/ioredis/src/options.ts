@@ -4,6 +4,12 @@ import type { RedisOptions } from 'ioredis'
 /**
  * The ioredis client class the pool constructs: ioredis 5's or 6's `Redis` (the default is the
  * `ioredis` package your app resolves). Anything `new`-able as `new Redis(url?, options)`.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis'
+ * const pool = createRedisPool({ Redis, url: 'redis://127.0.0.1:6379' }) // RedisPool<Redis>
+ * ```
  */
 // biome-ignore lint/suspicious/noExplicitAny: ioredis's constructor is overloaded (port, host, url, options); any class of that shape fits
 export type RedisConstructor<R> = new (...args: any[]) => R

@@ -22,6 +22,15 @@ const ENGINE: unique symbol = Symbol.for('@pools/core.engine') as never
  * `max` while open and is destroyed by {@link RedisSubscriber.close}: it is never lent for commands.
  * Unlike pooled command connections it reconnects and resubscribes on its own (ioredis's
  * `retryStrategy` and `autoResubscribe`).
+ *
+ * @example
+ * ```ts
+ * const sub = await pool.subscriber()
+ * sub.client.on('message', (channel, message) => console.log(channel, message))
+ * await sub.client.subscribe('news')
+ * // ...
+ * await sub.close()
+ * ```
  */
 export interface RedisSubscriber<R> extends AsyncDisposable {
   /** The ioredis client: call `subscribe`/`psubscribe`/`ssubscribe` and listen to `message`. */
