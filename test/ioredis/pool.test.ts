@@ -1,6 +1,7 @@
 /**
  * @pools/ioredis against the shared Redis (each test on its own key prefix), for ioredis 5 and 6.
  */
+import { inspect } from 'node:util'
 import { isPoolError, type PoolConfigInput } from '@pools/core'
 import { createRedisPool, type RedisPool } from '@pools/ioredis'
 import { Redis } from 'ioredis'
@@ -327,6 +328,57 @@ describeWithRedis('@pools/ioredis on the shared Redis', () => {
         'not closed',
       )
       expect(await pool.use((redis) => redis.ping())).toBe('PONG')
+    })
+
+    it('is built from a URL: database and pool parameters come from it', async () => {
+      ns = await useRedis()
+      const url = new URL(ns.url)
+      url.pathname = '/5'
+      url.search = '?pool.max=3&pool.name=from-url'
+      const pool = createRedisPool({ Redis: RedisClass, url: url.href, runtime: { logger: false } })
+      pools.push(pool)
+      expect(pool.name).toBe('from-url')
+      expect(pool.engine.max).toBe(3)
+      expect(pool.engine).toBe((pool as unknown as Record<symbol, unknown>)[Symbol.for('@pools/core.engine')])
+      expect((await pool.use((redis) => clientInfo(redis))).db).toBe(5)
+    })
+
+    it('close() closes open subscribers instead of waiting out the grace period', async () => {
+      ns = await useRedis()
+      const pool = createRedisPool({
+        Redis: RedisClass,
+        redis: ns.options,
+        pools: { max: 2, closeGraceMs: 60_000 },
+        runtime: { logger: false },
+      })
+      const sub = await pool.subscriber()
+      await sub.client.subscribe(ns.key('ch'))
+      await withTimeout(pool.close(), 5_000, 'close() waited for the subscriber')
+      expect(sub.client.status).toBe('end')
+      expect(pool.stats()).toMatchObject({ state: 'closed', total: 0 })
+      await expect(pool.use((redis) => redis.ping())).rejects.toMatchObject({ code: 'POOL_CLOSED' })
+    })
+
+    it('ready() fails fast when nothing listens, naming the address and not the password', async () => {
+      ns = await useRedis()
+      const pool = createRedisPool({
+        Redis: RedisClass,
+        url: 'redis://:hunter2@127.0.0.1:1/0',
+        pools: { min: 1, acquireTimeoutMs: 30_000 },
+        runtime: { logger: false },
+      })
+      pools.push(pool)
+      const error = await withTimeout(
+        pool.ready().then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+        5_000,
+        'ready() did not fail fast',
+      )
+      expect(isPoolError(error, 'POOL_CREATE_FAILED')).toBe(true)
+      expect(String((error as Error).message)).toContain('ECONNREFUSED 127.0.0.1:1')
+      expect(inspect(error, { depth: 8, showHidden: true })).not.toContain('hunter2')
     })
 
     it('bad options fail with POOL_CONFIG_INVALID, never echoing the URL', () => {
