@@ -279,6 +279,32 @@ describeWithRedis('@pools/ioredis on the shared Redis', () => {
       expect(second).not.toBe(first)
     })
 
+    it('a blocking command whose client-side timeout fired still blocks the server: its client is destroyed', async () => {
+      ns = await useRedis()
+      const pool = makePool({ max: 1 }, { commandTimeout: 100 })
+      const producer = plainClient()
+      const first = await pool.use(async (redis) => {
+        // ioredis rejects after commandTimeout, but the server still holds the BLPOP
+        await expect(redis.blpop('jobs', 0)).rejects.toThrow(/timed out/i)
+        return redis
+      })
+      expect(pool.stats().counters.destroyedBy.broken).toBe(1)
+      // once the server has dropped the connection, its BLPOP can take nothing more
+      await withTimeout(
+        (async () => {
+          while (first.status !== 'end') await sleep(5)
+        })(),
+        3_000,
+        'not closed',
+      )
+      await producer.rpush('jobs', 'job-1')
+      const second = await pool.use(async (redis) => {
+        expect(await redis.lpop('jobs')).toBe('job-1')
+        return redis
+      })
+      expect(second).not.toBe(first)
+    })
+
     it('CLIENT KILL of an idle client removes it at once; of a borrowed one, on release', async () => {
       ns = await useRedis()
       const pool = makePool({ max: 2, min: 1 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ClientState, type CommandLike } from './client-state.js'
+import { ClientState, type CommandLike, isBlockingCommand } from './client-state.js'
 
 function command(name: string, args: unknown[] = [], promise: Promise<unknown> = Promise.resolve()): CommandLike {
   return { name, args, promise }
@@ -87,5 +87,17 @@ describe('ClientState', () => {
     await failed.catch(() => {})
     await Promise.resolve()
     expect(state.blocking).toBe(0)
+  })
+})
+
+describe('isBlockingCommand', () => {
+  it('knows the blocking commands, in any case, and XREAD only with BLOCK', () => {
+    expect(isBlockingCommand({ name: 'blpop', args: ['q', 0] })).toBe(true)
+    expect(isBlockingCommand({ name: 'BLMOVE', args: [] })).toBe(true)
+    expect(isBlockingCommand({ name: 'xreadgroup', args: ['GROUP', 'g', 'c', 'block', 0] })).toBe(true)
+    expect(isBlockingCommand({ name: 'xread', args: ['STREAMS', 's', '0'] })).toBe(false)
+    expect(isBlockingCommand({ name: 'lpop', args: ['q'] })).toBe(false)
+    expect(isBlockingCommand(undefined)).toBe(false)
+    expect(isBlockingCommand({ name: 42 })).toBe(false)
   })
 })

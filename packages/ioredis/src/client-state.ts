@@ -70,6 +70,23 @@ const X_READ = new Set(['xread', 'xreadgroup'])
 /** CLIENT subcommands that change the connection in ways the pool does not undo. */
 const POISON_CLIENT_SUBCOMMANDS = new Set(['tracking', 'reply', 'no-evict', 'no-touch', 'caching'])
 
+/** XREAD and XREADGROUP only block with a BLOCK option. */
+function blocks(name: string, args: readonly unknown[]): boolean {
+  return !X_READ.has(name.toLowerCase()) || args.some((arg) => String(arg).toUpperCase() === 'BLOCK')
+}
+
+/**
+ * Is `command` one that holds the connection until the server answers (BLPOP, BLMOVE, XREAD BLOCK,
+ * WAIT...)? For commands still in ioredis's queue: a client-side timeout (`commandTimeout`, ioredis 6's
+ * `blockingTimeout`) settles the promise while the server still blocks.
+ */
+export function isBlockingCommand(command: { name?: unknown; args?: unknown } | undefined): boolean {
+  const raw = command?.name
+  if (typeof raw !== 'string') return false
+  const effect = EFFECTS.get(raw) ?? EFFECTS.get(raw.toLowerCase())
+  return effect === Effect.Blocking && blocks(raw, Array.isArray(command?.args) ? command.args : [])
+}
+
 /** Per-client loan state. Flags are set by commands and cleared by the pool's reset. */
 export class ClientState {
   /** WATCH sent outside MULTI and not yet cleared by EXEC, DISCARD or UNWATCH. */
@@ -137,8 +154,7 @@ export class ClientState {
         return
       }
       case Effect.Blocking:
-        // XREAD and XREADGROUP only block with a BLOCK option
-        if (X_READ.has(raw.toLowerCase()) && !command.args.some((arg) => String(arg).toUpperCase() === 'BLOCK')) return
+        if (!blocks(raw, command.args)) return
         this.blocking++
         command.promise.then(this.#blockingDone, this.#blockingDone)
         return

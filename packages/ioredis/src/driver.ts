@@ -1,7 +1,7 @@
 import { inspect } from 'node:util'
 import type { ResourceDriver } from '@pools/core'
 import type { RedisOptions } from 'ioredis'
-import { ClientState, type CommandLike } from './client-state.js'
+import { ClientState, type CommandLike, isBlockingCommand } from './client-state.js'
 import { cleanError, describeEndpoint, type RedisConstructor } from './options.js'
 
 /**
@@ -13,7 +13,7 @@ interface Internals {
   status: string
   options: RedisOptions & { host?: string; port?: number; path?: string; db?: number }
   condition?: { select?: number; subscriber?: unknown } | null
-  commandQueue?: { length: number }
+  commandQueue?: { length: number; peekAt?(index: number): { command?: CommandLike } | undefined }
   stream?: { ref?(): void; unref?(): void; destroy(): void } | null
   sendCommand(command: CommandLike, stream?: unknown): unknown
   connect(): Promise<void>
@@ -211,12 +211,14 @@ export function createRedisDriver<R>(options: RedisDriverOptions<R>): RedisDrive
 
     isBroken(client: R): boolean {
       const state = stateOf(client)
+      const c = internals(client)
       return (
-        internals(client).status !== 'ready' ||
+        c.status !== 'ready' ||
         state === undefined ||
         state.blocking > 0 ||
         state.poisoned ||
-        state.subscriber
+        state.subscriber ||
+        blockingInQueue(c)
       )
     },
 
@@ -242,6 +244,18 @@ export function createRedisDriver<R>(options: RedisDriverOptions<R>): RedisDrive
       internals(client).stream?.unref?.()
     },
   }
+}
+
+/**
+ * A blocking command still unanswered in ioredis's queue of sent commands. Its promise may have
+ * settled already (a client-side `commandTimeout`, ioredis 6's `blockingTimeout`) while the server
+ * still blocks the connection on it.
+ */
+function blockingInQueue(c: Internals): boolean {
+  const queue = c.commandQueue
+  if (queue === undefined || queue.length === 0 || typeof queue.peekAt !== 'function') return false
+  for (let i = 0; i < queue.length; i++) if (isBlockingCommand(queue.peekAt(i)?.command)) return true
+  return false
 }
 
 function secretsOf(options: RedisOptions): string[] {
