@@ -136,6 +136,7 @@ export function createRedisDriver<R>(options: RedisDriverOptions<R>): RedisDrive
     subscriberRetryStrategy,
 
     async create(signal: AbortSignal): Promise<R> {
+      signal.throwIfAborted()
       const client = url === undefined ? new Redis(clientOptions) : new Redis(url, clientOptions)
       const c = internals(client)
       const secrets = secretsOf(c.options)
