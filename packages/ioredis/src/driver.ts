@@ -15,7 +15,7 @@ interface Internals {
   condition?: { select?: number; subscriber?: unknown } | null
   commandQueue?: { length: number; peekAt?(index: number): { command?: CommandLike } | undefined }
   stream?: { ref?(): void; unref?(): void; destroy(): void } | null
-  sendCommand(command: CommandLike, stream?: unknown): unknown
+  sendCommand(command: CommandLike, stream?: unknown, node?: unknown): unknown
   connect(): Promise<void>
   disconnect(reconnect?: boolean): void
   ping(): Promise<unknown>
@@ -170,9 +170,9 @@ export function createRedisDriver<R>(options: RedisDriverOptions<R>): RedisDrive
         state.ownListeners.set('end', new Set([...(state.ownListeners.get('end') ?? []), ended]))
       }
       const send = c.sendCommand
-      c.sendCommand = function sendCommand(this: Internals, command: CommandLike, stream?: unknown) {
+      c.sendCommand = function sendCommand(this: Internals, command: CommandLike, stream?: unknown, node?: unknown) {
         state.observe(command)
-        return send.call(this, command, stream)
+        return send.call(this, command, stream, node)
       }
       const label = `Redis ${describeEndpoint(c.options)}`
       Object.defineProperties(client, {
