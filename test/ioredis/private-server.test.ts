@@ -126,6 +126,40 @@ describe.each(VERSIONS)('@pools/ioredis with %s on a private redis-server', (_ve
     }
   })
 
+  it('destroys a client whose PING on borrow does not answer in time, and lends a fresh one', async () => {
+    const server = await startPrivateRedis()
+    const pool = createRedisPool({
+      Redis: RedisClass,
+      url: server.url,
+      pools: { name: 'validation', max: 2, validationBypassMs: 0, validationTimeoutMs: 100, createTimeoutMs: 5_000 },
+      runtime: { logger: false },
+    })
+    const admin = new RedisClass(server.url)
+    try {
+      const first = await pool.use(async (redis) => redis)
+      const failed: string[] = []
+      pool.on('validationFailed', ({ phase, error }) => failed.push(`${phase}: ${String((error as Error).message)}`))
+      await admin.client('PAUSE', '400', 'ALL') // every client's commands wait 400 ms: the PING times out
+      const second = await withTimeout(
+        pool.use(async (redis) => {
+          expect(await redis.ping()).toBe('PONG')
+          return redis
+        }),
+        5_000,
+        'no client after the failed validation',
+      )
+      expect(second).not.toBe(first)
+      expect(failed).toEqual([expect.stringMatching(/^borrow: validate\(\) did not finish/)])
+      const s = pool.stats()
+      expect(s.counters.validationFailures).toBe(1)
+      expect(s.counters.destroyedBy['validation-failed']).toBe(1)
+    } finally {
+      admin.disconnect()
+      await pool.close({ graceMs: 500 })
+      await server.destroy()
+    }
+  })
+
   it('keeps credentials out of errors, events, logs, leak reports and inspected clients', async () => {
     const password = `pw-${randomBytes(8).toString('hex')}`
     const wrong = `nope-${randomBytes(8).toString('hex')}`
