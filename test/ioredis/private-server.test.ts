@@ -126,6 +126,30 @@ describe.each(VERSIONS)('@pools/ioredis with %s on a private redis-server', (_ve
     }
   })
 
+  it('closes a subscriber and the pool while Redis is down and the subscriber is between reconnects', async () => {
+    const server = await startPrivateRedis()
+    const pool = createRedisPool({
+      Redis: RedisClass,
+      url: server.url,
+      redis: { retryStrategy: () => 200 },
+      pools: { name: 'down', max: 2 },
+      runtime: { logger: false },
+    })
+    try {
+      const sub = await pool.subscriber()
+      await sub.client.subscribe('events')
+      await server.kill()
+      await until(() => sub.client.status === 'reconnecting', 3_000, 'the subscriber did not start reconnecting')
+      await withTimeout(sub.close(), 2_000, 'close() hung on a reconnecting subscriber')
+      expect(sub.client.status).toBe('end')
+      expect(pool.stats().borrowed).toBe(0)
+      await withTimeout(pool.close(), 2_000, 'pool.close() hung while Redis is down')
+    } finally {
+      await pool.close({ graceMs: 0 })
+      await server.destroy()
+    }
+  })
+
   it('destroys a client whose PING on borrow does not answer in time, and lends a fresh one', async () => {
     const server = await startPrivateRedis()
     const pool = createRedisPool({

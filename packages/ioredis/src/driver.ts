@@ -18,6 +18,8 @@ interface Internals {
   sendCommand(command: CommandLike, stream?: unknown, node?: unknown): unknown
   connect(): Promise<void>
   disconnect(reconnect?: boolean): void
+  setStatus?(status: string): void
+  flushQueue?(error: Error): void
   ping(): Promise<unknown>
   unwatch(): Promise<unknown>
   discard(): Promise<unknown>
@@ -194,8 +196,16 @@ export function createRedisDriver<R>(options: RedisDriverOptions<R>): RedisDrive
         }
         c.once('end', done)
         signal?.addEventListener('abort', kill, { once: true })
+        const wasReconnecting = c.status === 'reconnecting'
         // Ends the socket; ioredis destroys it after `disconnectTimeout` if the server does not close its side.
         c.disconnect()
+        if (wasReconnecting && c.status === 'reconnecting') {
+          // ioredis 5: disconnect() between two reconnect attempts (a subscriber while Redis is down)
+          // cancels the retry but never emits 'end', as the socket is already closed. End it the way
+          // ioredis 6 does.
+          c.setStatus?.('end')
+          c.flushQueue?.(new Error('Connection is closed.'))
+        }
       })
     },
 
