@@ -11,6 +11,8 @@
  *   --warm-ms N  warm-up before it (default 2000; 300 with --quick)
  *   --callers N  concurrent callers (default 50), sharing a pool of --max connections (default 10)
  *   --keys N     keys the increments spread over (default 1000)
+ *   --ioredis M  the ioredis module the two ioredis targets load: `ioredis` (default, 5.x here) or
+ *                `ioredis6` (the devDependency alias of ioredis 6)
  *   --quick      a smoke run: proves it works, not for publishing
  *   --no-write   print only; otherwise writes bench/results/ioredis-<time>.{json,md} (and, for a full
  *                run, bench/results/ioredis-latest.{json,md})
@@ -67,6 +69,13 @@ function parseArgs(argv) {
       case '--keys':
         args.keys = int(flag, next())
         break
+      case '--ioredis': {
+        const name = String(next())
+        if (name !== 'ioredis' && name !== 'ioredis6')
+          throw new Error(`--ioredis takes ioredis or ioredis6, got ${name}`)
+        args.ioredis = name
+        break
+      }
       case '--targets': {
         const list = String(next()).split(',')
         for (const t of list) if (!TARGETS.includes(t)) throw new Error(`unknown target ${t} (${TARGETS.join(', ')})`)
@@ -83,6 +92,7 @@ function parseArgs(argv) {
   args.callers ??= 50
   args.max ??= 10
   args.keys ??= 1000
+  args.ioredis ??= 'ioredis'
   return args
 }
 
@@ -197,7 +207,16 @@ try {
   process.exit(1)
 }
 const version = /redis_version:([^\r\n]+)/.exec(await admin.info('server'))?.[1] ?? '?'
-const options = { url, prefix, callers: args.callers, max: args.max, keys: args.keys, warmMs: args.warmMs, ms: args.ms }
+const options = {
+  url,
+  prefix,
+  callers: args.callers,
+  max: args.max,
+  keys: args.keys,
+  warmMs: args.warmMs,
+  ms: args.ms,
+  ioredis: args.ioredis,
+}
 const run = {
   kind: 'ioredis-dedicated-connections',
   quick: args.quick,
