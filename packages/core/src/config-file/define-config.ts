@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${NAME} in plain strings is the interpolation syntax of config files
-import type { PoolConfigInput, PresetName } from '../config/index.js'
+import type { PoolOptions as PoolConfigInput, PresetName } from '../index.js'
 
 /** The drivers a pool's connection can name; inferred from the URL scheme when `url` is given. */
 export type PoolDriverName = 'pg' | 'mysql2' | 'ioredis'

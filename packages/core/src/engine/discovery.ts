@@ -59,10 +59,12 @@ interface Registry {
  */
 const REGISTRY_KEY = Symbol.for('@pools/core.livePools')
 const registryHost = globalThis as { [REGISTRY_KEY]?: Registry }
-const shared: Registry = (registryHost[REGISTRY_KEY] ??= (() => {
+function newRegistry(): Registry {
   const live = new Set<WeakRef<Pool<unknown>>>()
   return { live, refs: new WeakMap(), finalizer: new FinalizationRegistry((ref) => live.delete(ref)) }
-})())
+}
+registryHost[REGISTRY_KEY] ??= newRegistry()
+const shared: Registry = registryHost[REGISTRY_KEY]
 const { live, refs, finalizer: registry } = shared
 
 /** A pool was constructed: remember it and publish it. Called by the pool's constructor. */
