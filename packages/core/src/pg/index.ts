@@ -21,8 +21,10 @@
 import pg from 'pg'
 import { Pool } from './pool.js'
 
+export { createPgDriver, type PgDriver, type PgDriverOptions } from './driver.js'
 export { PG_MESSAGES } from './errors.js'
 export { PG_POOL_DEFAULTS, type PoolConfig, type PoolerMode } from './options.js'
+export type { PoolFacadeOptions } from './pool.js'
 export { Pool }
 
 // pg's own exports, unchanged, so `@pools/core/pg` can replace the `pg` import wholesale.
