@@ -311,7 +311,7 @@ export function createPgDriver(options: PgDriverOptions = {}): PgDriver {
     }
   }
 
-  return {
+  const driver: PgDriver = {
     options,
 
     async create(signal: AbortSignal): Promise<pg.PoolClient> {
@@ -342,7 +342,8 @@ export function createPgDriver(options: PgDriverOptions = {}): PgDriver {
       try {
         await setUp(client)
       } catch (error) {
-        await endClient(client)
+        // the caller this connect was for gets the error now; the client closes in the background
+        void endClient(client)
         throw error
       }
       return client
@@ -391,5 +392,6 @@ export function createPgDriver(options: PgDriverOptions = {}): PgDriver {
     unref(client: pg.PoolClient): void {
       internals(client).unref?.()
     },
-  } as PgDriver
+  }
+  return driver
 }

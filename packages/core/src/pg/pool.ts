@@ -2,7 +2,10 @@ import pg from 'pg'
 import {
   createPool,
   type DestroyReason,
+  describeCause,
+  ENGINE,
   Pool as EnginePool,
+  engineOf,
   isPoolError,
   type LeakReport,
   PoolError,
@@ -16,9 +19,6 @@ import { checkPoolerMode, engineConfigOf, type PoolConfig } from './options.js'
 
 type Callback = (error: Error | undefined, ...results: unknown[]) => void
 type QueryMethod = (config: unknown, values?: unknown, callback?: unknown) => unknown
-
-/** Where every facade exposes its engine (`ENGINE` of `@pools/core`). */
-const ENGINE_KEY: unique symbol = Symbol.for('@pools/core.engine') as never
 
 /** What pg-pool's constructor sets up and we keep using (not all of it is in @types/pg). */
 interface PgPoolFields {
@@ -90,16 +90,15 @@ function checkedOptions(options: unknown): PoolOptions | undefined {
   return options as PoolOptions
 }
 
-/** The engine behind `given`: an engine itself, or a facade exposing one under `Symbol.for('@pools/core.engine')`. */
+/** The engine behind `given`: an engine itself, or a facade exposing one under `ENGINE`. */
 function engineBehind(given: unknown): EnginePool<pg.PoolClient> {
-  if (given instanceof EnginePool) return given as EnginePool<pg.PoolClient>
-  if (given !== null && (typeof given === 'object' || typeof given === 'function')) {
-    const inner = (given as { [ENGINE_KEY]?: unknown })[ENGINE_KEY]
-    if (inner instanceof EnginePool) return inner as EnginePool<pg.PoolClient>
+  try {
+    return engineOf(given) as EnginePool<pg.PoolClient>
+  } catch {
+    throw invalidOptions(
+      '"engine" must be a @pools/core engine (createPool(createPgDriver(...), config)) or a pool that exposes one',
+    )
   }
-  throw invalidOptions(
-    '"engine" must be a @pools/core engine (createPool(createPgDriver(...), config)) or a pool that exposes one',
-  )
 }
 
 /** The facade's view of one client. */
@@ -199,7 +198,7 @@ export class Pool extends pg.Pool {
   }
 
   /** The engine, where every `@pools` facade exposes it (`engineOf(pool)` from `@pools/core` reads it). */
-  get [ENGINE_KEY](): EnginePool<pg.PoolClient> {
+  get [ENGINE](): EnginePool<pg.PoolClient> {
     return this.#engine
   }
 
@@ -390,7 +389,7 @@ export class Pool extends pg.Pool {
     let closed: Promise<void>
     if (this.#ownsEngine) {
       // pg-pool's end(): callers already queued are still served; new ones are refused (this.ending)
-      closed = (this.#engine.close as (options: object) => Promise<void>)({ serveWaiting: true }).then(() => {
+      closed = this.#engine.close({ serveWaiting: true }).then(() => {
         fields.ended = true
       })
       // pg-pool sets `ended` as soon as no client is left in the pool (their sockets may still be closing)
@@ -484,8 +483,7 @@ export class Pool extends pg.Pool {
 
   /** A listener of ours threw: the user's logger hears of it, if there is one (pg-pool has no such report). */
   #listenerThrew(event: string, error: unknown): void {
-    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-    this.#logger?.warn(`[pools:${this.#engine.name}] a '${event}' listener threw: ${text}`)
+    this.#logger?.warn(`[pools:${this.#engine.name}] a '${event}' listener threw: ${describeCause(error)}`)
   }
 
   /** Start following a client: its 'error' events, its removal. */
