@@ -7,6 +7,7 @@
  * a live process. Numbers measured here are in docs/faults.md.
  */
 import { isPoolError } from '@pools/core'
+import { Pool } from '@pools/core/pg'
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import {
@@ -17,7 +18,7 @@ import {
   waitForPgConnections,
 } from '../harness/index.js'
 import { useProcessGuards } from './support/guards.js'
-import { usePgPools } from './support/pg.js'
+import { backendPids, usePgPools } from './support/pg.js'
 import {
   backoffAttemptBound,
   backoffDelayAfter,
@@ -29,6 +30,7 @@ import {
   sleep,
   timed,
   until,
+  within,
 } from './support/timing.js'
 import { createTcpProxy } from './tcp-proxy.js'
 
@@ -337,6 +339,88 @@ describeWithPostgres('fault suite: @pools/core/pg on private servers', () => {
         } finally {
           await Promise.all(raw.map((client) => client.end().catch(() => {})))
         }
+      },
+    )
+  })
+
+  describe('8b. cold pool, server at max_connections', () => {
+    it(
+      '50 callers on a cold pool (max 10) against max_connections 6: callers get through as with pg.Pool, the rest get 53300',
+      PRIVATE,
+      async () => {
+        const server = await startPrivatePostgres({ maxConnections: 6 })
+        const results: Record<'pg' | 'pools', { ok: number; failed: number; codes: string[] }> = {
+          pg: { ok: 0, failed: 0, codes: [] },
+          pools: { ok: 0, failed: 0, codes: [] },
+        }
+        for (const kind of ['pg', 'pools'] as const) {
+          const name = `cold-${kind}-${process.pid}`
+          const config = { ...server.config, application_name: name, max: 10 }
+          const pool = kind === 'pg' ? new pg.Pool(config) : new Pool({ ...config, pools: { name } })
+          pool.on('error', () => {})
+          const outcomes = await Promise.all(
+            Array.from({ length: 50 }, () => timed(() => pool.query('SELECT pg_sleep(0.02), 1 AS ok'))),
+          )
+          const failed = outcomes.filter((o) => !o.ok)
+          results[kind] = {
+            ok: outcomes.length - failed.length,
+            failed: failed.length,
+            codes: [...new Set(failed.map((o) => o.error?.code ?? o.error?.message ?? '?'))],
+          }
+          await pool.end()
+          await noLeak(server, name)
+        }
+        console.info(`[faults] pg cold pool at max_connections 6, 50 callers: ${JSON.stringify(results)}`)
+        // pg.Pool gets some callers through; so must we (the engine used to fail every waiting caller)
+        expect(results.pg.ok).toBeGreaterThan(0)
+        expect(results.pools.ok).toBeGreaterThan(0)
+        expect(results.pools.ok + results.pools.failed).toBe(50)
+        // a failure is the server's own refusal, given to the caller whose connect met it
+        expect(results.pools.codes).toEqual(['53300'])
+      },
+    )
+  })
+
+  describe('11. end() against a frozen server', () => {
+    it(
+      'SIGSTOPped postmaster and backends: end() resolves after destroyTimeoutMs with every socket destroyed',
+      PRIVATE,
+      async () => {
+        const server = await startPrivatePostgres()
+        const destroyTimeoutMs = 300
+        const { pool, name } = make({
+          ...server.config,
+          max: 3,
+          pools: { destroyTimeoutMs, closeGraceMs: 100 },
+        })
+        const clients = await Promise.all([pool.connect(), pool.connect(), pool.connect()])
+        const streams = clients.map(
+          (client) => (client as unknown as { connection: { stream: { destroyed: boolean } } }).connection.stream,
+        )
+        const pids = await backendPids(server.config, name)
+        expect(pids).toHaveLength(3)
+        clients[0]!.release()
+        clients[1]!.release()
+        // the third stays borrowed, its query running when the server freezes
+        const running = timed(() => clients[2]!.query('SELECT pg_sleep(30)'))
+        await sleep(100)
+        const frozen = [server.pid!, ...pids]
+        for (const pid of frozen) process.kill(pid, 'SIGSTOP')
+        try {
+          const started = performance.now()
+          const ended = await timed(() => within(pool.end(), 5_000, 'end() against a frozen server'))
+          const elapsed = performance.now() - started
+          expect(ended.error?.message).toBeUndefined()
+          // the grace for the borrowed client, then one destroy timeout (a cancel request and close in vain)
+          expect(elapsed).toBeGreaterThanOrEqual(destroyTimeoutMs - 20)
+          expect(elapsed).toBeLessThan(100 + destroyTimeoutMs * 2 + 1_500)
+          expect(streams.map((stream) => stream.destroyed)).toEqual([true, true, true])
+          expect((await within(running, 2_000, 'the borrowed query')).ok).toBe(false)
+          expect(pool.stats().counters.destroyErrors).toBeGreaterThan(0)
+        } finally {
+          for (const pid of frozen) process.kill(pid, 'SIGCONT')
+        }
+        await noLeak(server, name)
       },
     )
   })
