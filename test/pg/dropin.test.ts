@@ -327,7 +327,12 @@ describeWithPostgres('@pools/core/pg behaves as pg.Pool, scenario by scenario', 
         log.push(describeArgs(await viaCallback((cb) => pool.query('SELECT 1 AS a', cb))))
         log.push(describeArgs(await viaCallback((cb) => pool.query('SELECT $1::int AS b', [2], cb))))
         log.push(describeArgs(await viaCallback((cb) => pool.query({ text: 'SELECT $1::int AS c', values: [3] }, cb))))
-        log.push(describeArgs(await viaCallback((cb) => pool.query({ text: 'SELECT $1::int AS d' }, [4], cb))))
+        const queryConfigValues = pool.query as unknown as (config: object, values: unknown[], cb: unknown) => void
+        log.push(
+          describeArgs(
+            await viaCallback((cb) => queryConfigValues.call(pool, { text: 'SELECT $1::int AS d' }, [4], cb)),
+          ),
+        )
         log.push(describeArgs(await viaCallback((cb) => pool.query('SELEC 1', cb))).map(String))
         // end(cb): what it is called with (pg-pool calls it synchronously when every client is idle, we
         // once the sockets are closed, so the return-before-callback marker is left out)

@@ -5,7 +5,7 @@
  */
 import net, { type AddressInfo } from 'node:net'
 import { isPoolError } from '@pools/core'
-import { Pool, type PoolConfig } from '@pools/core/pg'
+import { Pool, type PoolConfig, type PoolFacadeOptions } from '@pools/core/pg'
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { describeWithPostgres, type PostgresDatabase, usePostgres, waitForPgConnections } from '../harness/index.js'
@@ -31,7 +31,7 @@ describeWithPostgres('@pools/core/pg on PostgreSQL', () => {
   })
 
   /** A pool named (and so application_name'd) uniquely; `pools` options merge with a fast housekeeping pass. */
-  function make(options: PoolConfig = {}): Pool {
+  function make(options: PoolConfig & PoolFacadeOptions = {}): Pool {
     const name = uniqueName('pgpool')
     appNames.push(typeof options.application_name === 'string' ? options.application_name : name)
     const pools = typeof options.pools === 'object' ? options.pools : {}

@@ -220,7 +220,7 @@ function sendStatementsUnnamed(client: pg.PoolClient): void {
 }
 
 /** What each `Client` gets: the options as pg-pool passes them, minus ours; secrets stay non-enumerable. */
-function clientConfigOf(options: PgDriverOptions): Record<string, unknown> {
+export function clientConfigOf(options: PgDriverOptions): Record<string, unknown> {
   const source = options as Record<string, unknown>
   const config: Record<string, unknown> = {}
   // for...in: the options may inherit from the pool's options object (read through on every connect)
