@@ -5,7 +5,7 @@
  */
 import { inspect } from 'node:util'
 import { isPoolError } from '@pools/core'
-import { Pool, type PoolConfig } from '@pools/core/pg'
+import { Pool, type PoolConfig, type PoolFacadeOptions } from '@pools/core/pg'
 import pg from 'pg'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { describeWithPostgres, type PrivatePostgres, startPrivatePostgres } from '../harness/index.js'
@@ -29,7 +29,7 @@ describeWithPostgres('@pools/core/pg and credentials', () => {
     await Promise.all(open.splice(0).map((pool) => (pool.ending ? undefined : pool.end())))
   })
 
-  function make(options: PoolConfig): Pool {
+  function make(options: PoolConfig & PoolFacadeOptions): Pool {
     const pool = new Pool({ host: '127.0.0.1', port: server.port, database: 'postgres', ...options })
     open.push(pool)
     return pool
@@ -196,7 +196,7 @@ describeWithPostgres('@pools/core/pg and credentials', () => {
           ...options(),
           pools: { leakDetectionThresholdMs: 50, leakCaptureStack: true },
           logger: { warn: () => {} },
-        } as PoolConfig)
+        })
         const seen: unknown[] = []
         pool.pools.on('create', (event) => seen.push(event))
         pool.pools.on('acquire', (event) => seen.push(event))
