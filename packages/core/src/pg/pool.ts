@@ -4,7 +4,7 @@ import {
   type DestroyReason,
   describeCause,
   ENGINE,
-  Pool as EnginePool,
+  type Pool as EnginePool,
   engineOf,
   isPoolError,
   type LeakReport,
@@ -340,16 +340,15 @@ export class Pool extends pg.Pool {
     }
     // one promise stage between the engine handing a client over and the query being sent
     this.#engine.acquire().then(
-      (client) => this.#runQuery(this.#lend(client), text, vals, response.callback),
+      (client) => this.#runQuery(client, this.#lend(client), text, vals, response.callback),
       (error: unknown) => response.callback(checkoutError(error)),
     )
     return response.result
   }
 
   /** pg-pool's `query()` after the checkout, except that an SQL error does not cost the connection. */
-  #runQuery(client: pg.PoolClient, text: unknown, values: unknown, callback: Callback): void {
+  #runQuery(client: pg.PoolClient, record: ClientRecord, text: unknown, values: unknown, callback: Callback): void {
     let released = false
-    const record = this.#clients.get(client)!
     record.queryError = (error: Error): void => {
       if (released) return
       released = true
@@ -414,15 +413,19 @@ export class Pool extends pg.Pool {
   /** Borrow through the engine: every checkout (connect and query) is queued, timed and counted there. */
   #checkout(): Promise<pg.PoolClient> {
     return this.#engine.acquire().then(
-      (client) => this.#lend(client),
+      (client) => {
+        this.#lend(client)
+        return client
+      },
       (error: unknown) => {
         throw checkoutError(error)
       },
     )
   }
 
-  #lend(client: pg.PoolClient): pg.PoolClient {
-    if (!this.#clients.has(client)) this.#adopt(client)
+  /** Hand a client out through this pool: its `release()`, the 'acquire' event. */
+  #lend(client: pg.PoolClient): ClientRecord {
+    const record = this.#clients.get(client) ?? this.#adopt(client)
     let released = false
     const release = (error?: Error | boolean): void => {
       if (released) throw new Error(PG_MESSAGES.doubleRelease)
@@ -436,7 +439,7 @@ export class Pool extends pg.Pool {
       release()
       throw error
     }
-    return client
+    return record
   }
 
   /** `release()` gives the client back; `release(truthy)` destroys it (pg-pool's contract). */
