@@ -534,12 +534,23 @@ describeWithPostgres('@pools/core/pg behaves as pg.Pool, scenario by scenario', 
       a.release()
       b.release()
       expect(connects).toHaveLength(1) // the second connection, opened for either facade, is announced on both
+      // an idle client's error is reported by every pool on the engine that has seen the client
+      const errors: string[] = []
+      owner.on('error', (err) => errors.push(`owner ${(err as Error & { code?: string }).code}`))
+      shared.on('error', (err) => errors.push(`shared ${(err as Error & { code?: string }).code}`))
+      const victim = await shared.connect()
+      const victimPid = (await victim.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
+      victim.release()
+      await admin(db.config, 'SELECT pg_terminate_backend($1)', [victimPid])
+      await until(() => errors.length === 2, "both pools' 'error' events")
+      expect(errors.sort()).toEqual(['owner 57P01', 'shared 57P01'])
+      expect(owner.totalCount).toBe(1)
       await shared.end()
       await viaRaw.end()
       expect([shared.ending, shared.ended]).toEqual([true, true])
       expect(owner.pools.state).toBe('running')
       expect((await owner.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }])
-      expect(await serverCount(name)).toBe(2)
+      expect(await serverCount(name)).toBe(1)
       await owner.end()
       expect(await serverCount(name)).toBe(0)
     })

@@ -101,6 +101,12 @@ function engineBehind(given: unknown): EnginePool<pg.PoolClient> {
   }
 }
 
+/**
+ * The error an idle client was removed for, by whichever pool on its engine saw it first: the other
+ * pools sharing that engine report the same error instead of taking it for an echo.
+ */
+const removedFor = new WeakMap<pg.PoolClient, Error>()
+
 /** The facade's view of one client. */
 interface ClientRecord {
   /** The error handler of the `pool.query()` running on this client, if any. */
@@ -533,11 +539,17 @@ export class Pool extends pg.Pool {
    * Borrowed: the borrower sees it through its query, and the client is closed on release.
    */
   #clientError(client: pg.PoolClient, record: ClientRecord, error: Error): void {
-    if (record.errored || record.removed) {
+    if (record.errored || (record.removed && removedFor.get(client) !== error)) {
       this.#pg.log('additional client error after disconnection due to error', error)
       return
     }
     record.errored = true
+    if (record.removed) {
+      // another pool on the same engine removed it for this very error: report it here too
+      ;(error as Error & { client?: pg.PoolClient }).client = client
+      this.emit('error', error, client)
+      return
+    }
     const queryError = record.queryError
     if (queryError !== undefined) {
       record.queryError = undefined
@@ -545,6 +557,7 @@ export class Pool extends pg.Pool {
       return
     }
     if (this.#engine.isBorrowed(client)) return
+    removedFor.set(client, error)
     if (!this.#engine.invalidate(client)) return
     ;(error as Error & { client?: pg.PoolClient }).client = client
     this.emit('error', error, client)
