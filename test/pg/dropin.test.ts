@@ -199,10 +199,10 @@ describeWithPostgres('@pools/core/pg behaves as pg.Pool, scenario by scenario', 
           const pid = (await idle.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
           idle.release()
           await until(() => pool.idleCount >= 1, 'an idle client')
-          const errored = new Promise((resolve) => pool.once('error', resolve))
+          // counted in the 'error' listener: the moment of the removal (ours then refills min)
+          const errored = new Promise((resolve) => pool.once('error', () => resolve(note('idle error'))))
           await admin(db.config, 'SELECT pg_terminate_backend($1)', [pid])
           await errored
-          note('idle error')
           const aging = await pool.connect()
           await sleep(1_100)
           aging.release()

@@ -546,8 +546,7 @@ export class Pool extends pg.Pool {
     record.errored = true
     if (record.removed) {
       // another pool on the same engine removed it for this very error: report it here too
-      ;(error as Error & { client?: pg.PoolClient }).client = client
-      this.emit('error', error, client)
+      this.#emitClientError(client, error)
       return
     }
     const queryError = record.queryError
@@ -559,7 +558,15 @@ export class Pool extends pg.Pool {
     if (this.#engine.isBorrowed(client)) return
     removedFor.set(client, error)
     if (!this.#engine.invalidate(client)) return
+    this.#emitClientError(client, error)
+  }
+
+  /**
+   * pg-pool's `emit('error', err, client)`: without a listener it throws, as there. A pool over an
+   * engine it did not create only tells its listeners: the engine's owner answers for the rest.
+   */
+  #emitClientError(client: pg.PoolClient, error: Error): void {
     ;(error as Error & { client?: pg.PoolClient }).client = client
-    this.emit('error', error, client)
+    if (this.#ownsEngine || this.listenerCount('error') > 0) this.emit('error', error, client)
   }
 }
