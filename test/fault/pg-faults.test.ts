@@ -18,15 +18,7 @@ import {
 } from '../harness/index.js'
 import { useProcessGuards } from './support/guards.js'
 import { adminQuery, backendPids, pidOf, usePgPools } from './support/pg.js'
-import {
-  type Outcome,
-  rejectionOf,
-  runLoad,
-  sleep,
-  timed,
-  until,
-  within,
-} from './support/timing.js'
+import { type Outcome, rejectionOf, runLoad, sleep, timed, until, within } from './support/timing.js'
 import { createTcpProxy } from './tcp-proxy.js'
 
 /** pg's wording when a connection the server closed is used (no error packet, or after it). */
