@@ -545,8 +545,12 @@ describeWithPostgres('@pools/core/pg behaves as pg.Pool, scenario by scenario', 
       await until(() => errors.length === 2, "both pools' 'error' events")
       expect(errors.sort()).toEqual(['owner 57P01', 'shared 57P01'])
       expect(owner.totalCount).toBe(1)
+      const survivor = await owner.connect()
+      const before = survivor.listenerCount('error') // the driver's, and one per pool that has seen it
+      survivor.release()
       await shared.end()
       await viaRaw.end()
+      expect(survivor.listenerCount('error')).toBe(before - 2) // a detached pool leaves no listener behind
       expect([shared.ending, shared.ended]).toEqual([true, true])
       expect(owner.pools.state).toBe('running')
       expect((await owner.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }])

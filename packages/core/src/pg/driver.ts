@@ -10,6 +10,17 @@ export type TransactionStatus = 'I' | 'T' | 'E'
 /**
  * Options of {@link createPgDriver}: pg's connection options (`connectionString`, `host`, `password`,
  * `ssl`, `statement_timeout`, ...), passed to every `Client`, plus pg-pool's per-connection hooks.
+ * They are read again for every new connection, so a changed `password` applies to the next one.
+ *
+ * @example
+ * ```ts
+ * const options: PgDriverOptions = {
+ *   connectionString: process.env.DATABASE_URL,
+ *   application_name: 'reports',
+ *   onConnect: (client) => client.query("SET search_path TO reports"),
+ * }
+ * const driver = createPgDriver(options)
+ * ```
  */
 export interface PgDriverOptions extends pg.ClientConfig {
   /** The client class (default `pg.Client`), as pg-pool's `Client` option. */
@@ -26,7 +37,15 @@ export interface PgDriverOptions extends pg.ClientConfig {
   poolName?: string | undefined
 }
 
-/** A {@link ResourceDriver} of pg clients, made by {@link createPgDriver}. */
+/**
+ * A {@link ResourceDriver} of pg clients, made by {@link createPgDriver}.
+ *
+ * @example
+ * ```ts
+ * const driver: PgDriver = createPgDriver({ host: 'db', user: 'app', database: 'main' })
+ * const engine = createPool(driver, { max: 10 })
+ * ```
+ */
 export interface PgDriver extends ResourceDriver<pg.PoolClient> {
   /** The options given to {@link createPgDriver} (read again for every new connection). */
   readonly options: PgDriverOptions

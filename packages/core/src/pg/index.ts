@@ -9,6 +9,9 @@
  * Everything else `pg` exports (`Client`, `types`, `DatabaseError`, ...) is re-exported unchanged,
  * so the default export can stand in for `pg` itself. `pg` (8.x) is a peer dependency.
  *
+ * `createPgDriver(options)` is the PostgreSQL driver on its own, for `createPool(driver, config)`;
+ * `new Pool({ engine })` puts the `pg.Pool` API on an engine that already exists.
+ *
  * @example
  * ```ts
  * import { Pool } from '@pools/core/pg'

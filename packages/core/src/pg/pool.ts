@@ -29,7 +29,15 @@ interface PgPoolFields {
   ended: boolean
 }
 
-/** The options of the drop-in `Pool` that are not pg-pool's: a shared engine, a logger. */
+/**
+ * The options of the drop-in `Pool` that are not pg-pool's: a shared engine, a logger.
+ *
+ * @example
+ * ```ts
+ * const pool = new Pool({ connectionString, logger: console })  // warnings to the console
+ * const view = new Pool({ engine: pool })                       // same connections, pg.Pool API
+ * ```
+ */
 export interface PoolFacadeOptions {
   /**
    * Build this pool over an engine that already exists, instead of creating one: another
@@ -115,6 +123,8 @@ interface ClientRecord {
   errored: boolean
   /** The engine destroyed it. */
   removed: boolean
+  /** This pool's 'error' listener on the client. */
+  onError: (error: Error) => void
 }
 
 /**
@@ -403,6 +413,8 @@ export class Pool extends pg.Pool {
       // not ours to close: stop listening, leave the engine and its connections to their owner
       this.#engine.off('create', this.#onCreate)
       this.#engine.off('destroy', this.#onDestroy)
+      for (const [client, record] of this.#clients) client.off('error', record.onError)
+      this.#clients.clear()
       fields.ended = true
       closed = Promise.resolve()
     }
@@ -497,9 +509,14 @@ export class Pool extends pg.Pool {
 
   /** Start following a client: its 'error' events, its removal. */
   #adopt(client: pg.PoolClient): ClientRecord {
-    const record: ClientRecord = { queryError: undefined, errored: false, removed: false }
+    const record: ClientRecord = {
+      queryError: undefined,
+      errored: false,
+      removed: false,
+      onError: (error: Error) => this.#clientError(client, record, error),
+    }
     this.#clients.set(client, record)
-    client.on('error', (error: Error) => this.#clientError(client, record, error))
+    client.on('error', record.onError)
     return record
   }
 
