@@ -447,6 +447,7 @@ describeWithPostgres('@pools/core/pg behaves as pg.Pool, scenario by scenario', 
       })
       await rejectionOf(logged.query('SELECT 1'))
       expect(lines.join('\n')).toMatch(/ECONNREFUSED/)
+      expect(() => new Pool({ logger: {} as never })).toThrow(/"logger" must be an object with a warn/)
       for (const spy of spies) expect(spy).not.toHaveBeenCalled()
     })
 

@@ -172,6 +172,9 @@ export class Pool extends pg.Pool {
       enumerable: false,
     })
     const logger = given.logger
+    if (logger !== undefined && logger !== false && typeof (logger as { warn?: unknown } | null)?.warn !== 'function') {
+      throw invalidOptions('"logger" must be an object with a warn(line) method (console works), or false')
+    }
     this.#logger = logger === undefined || logger === false ? undefined : logger
     if (given.engine !== undefined && given.engine !== null) {
       const extra = Object.keys(given).filter(
