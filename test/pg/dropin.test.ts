@@ -584,5 +584,34 @@ describeWithPostgres('@pools/core/pg behaves as pg.Pool, scenario by scenario', 
       await pool.end()
       expect(engine.state).toBe('running')
     })
+
+    describe('8. allowExitOnIdle, driven by the engine', () => {
+      it('an idle pool keeps the process alive without it, and lets it exit with it (no end() called)', async () => {
+        const run = promisify(execFile)
+        const root = join(import.meta.dirname, '..', '..')
+        const exits: Record<string, string> = {}
+        for (const allowExitOnIdle of [true, false]) {
+          const script = `
+          import { Pool } from '@pools/core/pg'
+          const pool = new Pool({ ...JSON.parse(process.env.PG_CONFIG), allowExitOnIdle: ${allowExitOnIdle}, idleTimeoutMillis: 60000 })
+          await Promise.all([pool.query('SELECT 1'), pool.query('SELECT 2')])
+          console.log('idle', pool.idleCount > 0)
+        `
+          exits[String(allowExitOnIdle)] = await run(process.execPath, ['--input-type=module', '-e', script], {
+            cwd: root,
+            env: {
+              ...process.env,
+              PG_CONFIG: JSON.stringify({ ...db.config, application_name: uniqueName('dropin-exit') }),
+            },
+            timeout: 3_000,
+          }).then(
+            ({ stdout }) => `exited: ${stdout.trim()}`,
+            (error: { killed?: boolean; stdout?: string }) =>
+              `${error.killed ? 'still running' : 'failed'}: ${error.stdout?.trim()}`,
+          )
+        }
+        expect(exits).toEqual({ true: 'exited: idle true', false: 'still running: idle true' })
+      })
+    })
   })
 })
