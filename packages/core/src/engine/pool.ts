@@ -922,7 +922,12 @@ export class Pool<T> implements AsyncDisposable {
   #return(record: PooledResource<T>, now: number): void {
     let reason: DestroyReason | undefined
     if (this.#stopping && !this.#shutdown.draining) reason = 'closed'
-    else if (now >= record.retireAt) reason = 'max-lifetime'
+    // `now` may be the coarse time: a loan past its lifetime (as `expired` reports it) must still retire
+    else if (
+      now >= record.retireAt ||
+      (record.retireAt !== Number.POSITIVE_INFINITY && this.#clock.now() >= record.retireAt)
+    )
+      reason = 'max-lifetime'
     else if (record.uses >= this.#maxUses) reason = 'max-uses'
     else if (this.#records.size > this.#max) reason = 'resized'
     else if (record.broken || (this.#checkBroken && this.#isBroken(record))) reason = 'broken'
