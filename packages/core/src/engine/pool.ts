@@ -125,6 +125,8 @@ export class Pool<T> implements AsyncDisposable {
   #stopping = false
   /** `maxUses`, or `Infinity` when unlimited (0), so a release compares once. */
   readonly #maxUses: number
+  /** Twice the housekeeping interval: how far the coarse time can lag, with margin (see #return). */
+  readonly #coarseSlackMs: number
   #min: number
   #max: number
   #seq = 0
@@ -158,6 +160,7 @@ export class Pool<T> implements AsyncDisposable {
     this.#validationBypassMs = c.validationBypassMs
     this.#sampleEvery = c.timingSampleEvery
     this.#maxUses = c.maxUses > 0 ? c.maxUses : Number.POSITIVE_INFINITY
+    this.#coarseSlackMs = 2 * c.housekeepingIntervalMs
     this.#exactStart = c.leakDetectionThresholdMs > 0 || this.#validateOnBorrow
     this.#checkBroken = typeof driver.isBroken === 'function'
     this.#ownAttempts = c.failWaiterOnCreateError
@@ -922,10 +925,12 @@ export class Pool<T> implements AsyncDisposable {
   #return(record: PooledResource<T>, now: number): void {
     let reason: DestroyReason | undefined
     if (this.#stopping && !this.#shutdown.draining) reason = 'closed'
-    // `now` may be the coarse time: a loan past its lifetime (as `expired` reports it) must still retire
+    // `now` may be the coarse time (at most one housekeeping interval old): a loan past its lifetime
+    // (as `expired` reports it, on an exact reading) must still retire, so a loan that close to its
+    // retirement reads the clock; every other release reads none
     else if (
       now >= record.retireAt ||
-      (record.retireAt !== Number.POSITIVE_INFINITY && this.#clock.now() >= record.retireAt)
+      (now >= record.retireAt - this.#coarseSlackMs && this.#clock.now() >= record.retireAt)
     )
       reason = 'max-lifetime'
     else if (record.uses >= this.#maxUses) reason = 'max-uses'
