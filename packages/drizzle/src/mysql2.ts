@@ -20,22 +20,49 @@ import { className, isPoolsMysql2Pool, looksLikeClient } from './pool-brand.js'
  * - `@pools/core/mysql2` pool options: mysql2's own (`uri`, `host`, `connectionLimit`, …) plus `pools`
  *   (any @pools option, or a preset name such as `'web'`);
  * - a pool already built with `createPool(…)` from `@pools/core/mysql2`, or its `.promise()`.
+ *
+ * @example
+ * ```ts
+ * const source: Mysql2PoolSource = { uri: process.env.DATABASE_URL, connectionLimit: 20, pools: 'web' }
+ * ```
  */
 export type Mysql2PoolSource = string | PoolOptions | Pool | PromisePool
 
-/** Drizzle's own options (`schema` with `mode`, `logger`, `casing`, …); the connection comes from the source. */
+/**
+ * Drizzle's own options (`schema` with `mode`, `logger`, `casing`, …); the connection comes from the source.
+ *
+ * @example
+ * ```ts
+ * const config: Mysql2PoolsDrizzleConfig<typeof schema> = { schema, mode: 'default' }
+ * ```
+ */
 export type Mysql2PoolsDrizzleConfig<TSchema extends Record<string, unknown> = Record<string, never>> = Omit<
   MySql2DrizzleConfig<TSchema>,
   'client' | 'connection'
 >
 
-/** What {@link drizzle} returns: Drizzle's database, with `$client` the `@pools/core/mysql2` pool. */
+/**
+ * What {@link drizzle} returns: Drizzle's database, with `$client` the `@pools/core/mysql2` pool.
+ *
+ * @example
+ * ```ts
+ * const db: PoolsMySql2Database = drizzle(url)
+ * db.$client.stats()
+ * ```
+ */
 export type PoolsMySql2Database<
   TSchema extends Record<string, unknown> = Record<string, never>,
   TClient extends Pool | PromisePool = Pool,
 > = MySql2Database<TSchema> & { $client: TClient }
 
-/** Drizzle's single-object form: `drizzle({ client, ...config })` or `drizzle({ connection, ...config })`. */
+/**
+ * Drizzle's single-object form: `drizzle({ client, ...config })` or `drizzle({ connection, ...config })`.
+ *
+ * @example
+ * ```ts
+ * const db = drizzle({ client: createPool(options), schema, mode: 'default' })
+ * ```
+ */
 export type Mysql2DrizzleObjectForm<TSchema extends Record<string, unknown> = Record<string, never>> =
   Mysql2PoolsDrizzleConfig<TSchema> & ({ client: Pool | PromisePool } | { connection: string | PoolOptions })
 

@@ -16,26 +16,53 @@ import pg from 'pg'
 import { className, isPoolsPgPool, looksLikeClient } from './pool-brand.js'
 
 /**
- * Where the connections come from:
+ * Where the connections come from (for {@link drizzle} and {@link pgPoolOf}):
  * - a connection URL (`postgres://…`); pool parameters in it (`?pool.max=20`, `connection_limit`,
  *   `pool_timeout`, …) configure the pool and are removed from what reaches PostgreSQL;
  * - `@pools/core/pg` pool options: pg's own (`connectionString`, `host`, `max`, …) plus `pools`
  *   (any @pools option, or a preset name such as `'web'`);
  * - a pool already built with `new Pool(…)` from `@pools/core/pg` (shared with the rest of the app).
+ *
+ * @example
+ * ```ts
+ * const source: PgPoolSource = { connectionString: process.env.DATABASE_URL, pools: 'web' }
+ * ```
  */
 export type PgPoolSource = string | PoolConfig | Pool
 
-/** Drizzle's own options (`schema`, `logger`, `casing`, `cache`, …); the connection comes from the source. */
+/**
+ * Drizzle's own options (`schema`, `logger`, `casing`, `cache`, …); the connection comes from the source.
+ *
+ * @example
+ * ```ts
+ * const config: PgDrizzleConfig<typeof schema> = { schema, logger: true }
+ * ```
+ */
 export type PgDrizzleConfig<TSchema extends Record<string, unknown> = Record<string, never>> = Omit<
   DrizzleConfig<TSchema>,
   'client' | 'connection'
 >
 
-/** What {@link drizzle} returns: Drizzle's database, with `$client` the `@pools/core/pg` pool. */
+/**
+ * What {@link drizzle} returns: Drizzle's database, with `$client` the `@pools/core/pg` pool.
+ *
+ * @example
+ * ```ts
+ * const db: PoolsNodePgDatabase<typeof schema> = drizzle(url, { schema })
+ * db.$client.stats()
+ * ```
+ */
 export type PoolsNodePgDatabase<TSchema extends Record<string, unknown> = Record<string, never>> =
   NodePgDatabase<TSchema> & { $client: Pool }
 
-/** Drizzle's single-object form: `drizzle({ client, ...config })` or `drizzle({ connection, ...config })`. */
+/**
+ * Drizzle's single-object form: `drizzle({ client, ...config })` or `drizzle({ connection, ...config })`.
+ *
+ * @example
+ * ```ts
+ * const db = drizzle({ connection: process.env.DATABASE_URL!, schema })
+ * ```
+ */
 export type PgDrizzleObjectForm<TSchema extends Record<string, unknown> = Record<string, never>> =
   PgDrizzleConfig<TSchema> & ({ client: Pool } | { connection: string | PoolConfig })
 
@@ -75,6 +102,13 @@ export function pgPoolOf(source: PgPoolSource): { pool: Pool; created: boolean }
  * contains "Pool"; otherwise it runs BEGIN, the statements and COMMIT as separate `pool.query()` calls, on
  * whatever connections they get. Our Pool extends pg.Pool, so it passes, unless it was bundled with another
  * copy of `pg` *and* a minifier renamed the class: then its name is pinned back to "Pool".
+ * {@link drizzle} calls it; call it yourself only when you hand a pool to `drizzle-orm` directly.
+ *
+ * @example
+ * ```ts
+ * ensureRecognisedAsPool(pool)
+ * const db = drizzleOrm({ client: pool })
+ * ```
  */
 export function ensureRecognisedAsPool(pool: Pool): void {
   if (pool instanceof pg.Pool) return

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs'
 import { Module } from 'node:module'
 import path from 'node:path'
 
-/** One loaded copy of `pg`: where it is and which version. */
+/**
+ * One loaded copy of `pg`: where it is and which version.
+ *
+ * @example
+ * ```ts
+ * const copy: PgCopy = { path: '/app/node_modules/pg', version: '8.23.1', ownsPool: true }
+ * ```
+ */
 export interface PgCopy {
   /** The folder of the `pg` package. */
   path: string
@@ -16,6 +23,11 @@ const PG_ENTRY = /[\\/]pg[\\/]lib[\\/]index\.js$/
 /**
  * Every copy of `pg` loaded in this process (both ES-module imports and `require` of `pg` go through
  * Node's CommonJS cache, since `pg` is a CommonJS package), and whether `pool` belongs to each.
+ *
+ * @example
+ * ```ts
+ * for (const copy of loadedPgCopies(pool)) console.log(copy.version, copy.path, copy.ownsPool)
+ * ```
  */
 export function loadedPgCopies(pool: object): PgCopy[] {
   const cache = (Module as unknown as { _cache?: Record<string, { exports?: { Pool?: unknown } } | undefined> })._cache

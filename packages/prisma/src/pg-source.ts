@@ -6,6 +6,11 @@ import { className, isPoolsPgPool, looksLikeClient } from './pool-brand.js'
  * Prisma's default `transactionOptions.maxWait`: how long `$transaction()` waits for a connection.
  * A pool built by the adapter waits no longer than this for a connection (its `acquireTimeoutMs`) unless
  * told otherwise, so a transaction start that Prisma has given up on leaves the queue when Prisma does.
+ *
+ * @example
+ * ```ts
+ * new PrismaClient({ adapter, transactionOptions: { maxWait: PRISMA_MAX_WAIT_MS } })
+ * ```
  */
 export const PRISMA_MAX_WAIT_MS = 2_000
 
@@ -16,6 +21,11 @@ export const PRISMA_MAX_WAIT_MS = 2_000
  * - `@pools/core/pg` pool options: pg's own (`connectionString`, `host`, `max`, …) plus `pools`
  *   (any @pools option, or a preset name such as `'web'`);
  * - a pool already built with `new Pool(…)` from `@pools/core/pg` (shared with the rest of the app).
+ *
+ * @example
+ * ```ts
+ * const source: PrismaPgSource = 'postgres://app@db/shop?connection_limit=20'
+ * ```
  */
 export type PrismaPgSource = string | PoolConfig | Pool
 
@@ -33,7 +43,13 @@ function withDefaultAcquireTimeout(options: PoolConfig): PoolConfig {
 
 /**
  * Build the `@pools/core/pg` pool for a source, or return the one given.
- * `created` tells whether the adapter owns it (and so ends it on `$disconnect()`).
+ * `created` tells whether the adapter owns it (and so ends it on `$disconnect()`). A pool built here waits at
+ * most {@link PRISMA_MAX_WAIT_MS} for a connection unless the source sets an acquire timeout.
+ *
+ * @example
+ * ```ts
+ * const { pool, created } = pgPoolOf({ connectionString: process.env.DATABASE_URL, max: 20 })
+ * ```
  */
 export function pgPoolOf(source: PrismaPgSource): { pool: Pool; created: boolean } {
   if (typeof source === 'string') {

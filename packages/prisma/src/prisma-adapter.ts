@@ -4,10 +4,25 @@ import { PrismaPg } from '@prisma/adapter-pg'
 import { loadedPgCopies } from './pg-copies.js'
 import { type PrismaPgSource, pgPoolOf } from './pg-source.js'
 
-/** `@prisma/adapter-pg`'s options (`schema`, `onPoolError`, `onConnectionError`, ...), minus pool ownership. */
+/**
+ * `@prisma/adapter-pg`'s options (`schema`, `onPoolError`, `onConnectionError`, ...), minus pool ownership.
+ *
+ * @example
+ * ```ts
+ * const options: PrismaAdapterOptions = { schema: 'shop', onPoolError: (error) => log.warn(error) }
+ * ```
+ */
 export type PrismaAdapterOptions = Omit<NonNullable<ConstructorParameters<typeof PrismaPg>[1]>, 'disposeExternalPool'>
 
-/** What Prisma gets from `connect()`: `@prisma/adapter-pg`'s adapter, running on our pool. */
+/**
+ * What Prisma gets from `connect()`: `@prisma/adapter-pg`'s adapter, running on our pool.
+ *
+ * @example
+ * ```ts
+ * const driver: PrismaPgDriverAdapter = await prismaAdapter(url).connect()
+ * driver.underlyingDriver() // the @pools/core/pg pool
+ * ```
+ */
 export type PrismaPgDriverAdapter = Awaited<ReturnType<PrismaPg['connect']>>
 
 /** Stack frames kept for a transaction's acquire site: enough to get through Prisma's to the caller's line. */
@@ -38,6 +53,13 @@ function duplicatePg(pool: Pool): PoolError {
  *   client reconnects. A pool passed in is never ended here.
  * - A pool that `@prisma/adapter-pg` would not use (two copies of `pg` installed) fails at construction with
  *   a `PoolError` naming both copies.
+ *
+ * @example
+ * ```ts
+ * const adapter = new PoolsPrismaPg(process.env.DATABASE_URL!, { schema: 'shop' })
+ * const prisma = new PrismaClient({ adapter })
+ * console.log(adapter.pool.stats())
+ * ```
  */
 export class PoolsPrismaPg {
   readonly provider = 'postgres' as const
