@@ -92,6 +92,8 @@ describeWithMysql('@pools/core/mariadb on MariaDB', () => {
     const id = first.threadId
     await first.release()
     await mysqlAdmin(db.config, `KILL ${id}`)
+    // once the client has seen the socket close, the pool never lends that connection again
+    await until(() => !first.isValid(), 'the client sees the socket closed')
     const rows = await pool.query<{ id: number }[]>('SELECT CONNECTION_ID() AS id')
     expect(Number(rows[0]!.id)).not.toBe(id)
     expect(pool.stats().counters.destroyed).toBe(1)
