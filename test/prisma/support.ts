@@ -5,7 +5,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-export { gate, pgAdmin, rejectionOf, rowsOf, sleep, uniqueName, until, within } from '../drizzle/support.js'
+export { gate, mysqlAdmin, pgAdmin, rejectionOf, rowsOf, sleep, uniqueName, until, within } from '../drizzle/support.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '../..')
@@ -43,14 +43,13 @@ export type ClientClass = new (options: { adapter: unknown }) => Client
  * Generate the test schema's client into node_modules/.cache/pools-prisma/<name> and load it. Offline here,
  * `prisma generate` only needs PRISMA_SCHEMA_ENGINE_BINARY to name an existing file (it is never run).
  */
-export function generatePrismaClient(name: string): ClientClass {
+export function generatePrismaClient(name: string, provider: 'postgresql' | 'mysql' = 'postgresql'): ClientClass {
   const out = path.join(root, 'node_modules/.cache/pools-prisma', name)
   mkdirSync(out, { recursive: true })
   const schema = path.join(out, 'schema.prisma')
-  const text = readFileSync(path.join(here, 'fixtures/schema.prisma'), 'utf8').replace(
-    'OUTPUT',
-    path.join(out, 'client').replaceAll('\\', '/'),
-  )
+  const text = readFileSync(path.join(here, 'fixtures/schema.prisma'), 'utf8')
+    .replace('OUTPUT', path.join(out, 'client').replaceAll('\\', '/'))
+    .replace('provider = "postgresql"', `provider = "${provider}"`)
   writeFileSync(schema, text)
   const prisma = path.join(root, 'node_modules/prisma/build/index.js')
   const result = spawnSync(process.execPath, [prisma, 'generate', '--schema', schema], {
@@ -67,6 +66,10 @@ export function generatePrismaClient(name: string): ClientClass {
   // Node's own require: the generated client is CommonJS, loaded as an app would load it.
   return (createRequire(import.meta.url)(path.join(out, 'client')) as { PrismaClient: ClientClass }).PrismaClient
 }
+
+/** The tests' table on MySQL/MariaDB (Prisma's String is VARCHAR(191) there). */
+export const MYSQL_ITEMS_DDL =
+  'CREATE TABLE items (id INT AUTO_INCREMENT PRIMARY KEY, label VARCHAR(191) NOT NULL, qty INT NOT NULL DEFAULT 0) ENGINE=InnoDB'
 
 /** The tests' table, created with SQL (no migration engine offline). */
 export const ITEMS_DDL = 'CREATE TABLE items (id serial PRIMARY KEY, label text NOT NULL, qty int NOT NULL DEFAULT 0)'

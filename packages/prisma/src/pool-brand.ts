@@ -62,3 +62,19 @@ export function className(value: unknown): string {
   const ctor = (value as { constructor?: { name?: unknown } } | null)?.constructor
   return typeof ctor?.name === 'string' && ctor.name.length > 0 ? ctor.name : typeof value
 }
+
+/**
+ * A `mariadb`-style pool from `@pools/core/mariadb` (any copy, minified or not).
+ *
+ * @example
+ * ```ts
+ * isPoolsMariadbPool(createPool(options)) // true for @pools/core/mariadb's pools, false for mariadb's own
+ * ```
+ */
+export function isPoolsMariadbPool(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false
+  const candidate = value as Record<PropertyKey, unknown>
+  return (
+    typeof candidate.getConnection === 'function' && (hasEngine(candidate, ENGINE) || hasEngine(candidate, 'engine'))
+  )
+}

@@ -1,6 +1,7 @@
 import { PoolError } from '@pools/core'
 import type { Pool } from '@pools/core/pg'
 import { PrismaPg } from '@prisma/adapter-pg'
+import { withPoolsBehaviour } from './driver-adapter.js'
 import { loadedPgCopies } from './pg-copies.js'
 import { type PrismaPgSource, pgPoolOf } from './pg-source.js'
 
@@ -24,9 +25,6 @@ export type PrismaAdapterOptions = Omit<NonNullable<ConstructorParameters<typeof
  * ```
  */
 export type PrismaPgDriverAdapter = Awaited<ReturnType<PrismaPg['connect']>>
-
-/** Stack frames kept for a transaction's acquire site: enough to get through Prisma's to the caller's line. */
-const LEAK_SITE_FRAMES = 40
 
 /** The PoolError for a pool that `@prisma/adapter-pg` would not use because it loads another copy of `pg`. */
 function duplicatePg(pool: Pool): PoolError {
@@ -103,27 +101,12 @@ export class PoolsPrismaPg {
       await adapter.dispose()
       throw duplicatePg(pool)
     }
-    const startTransaction = adapter.startTransaction.bind(adapter)
-    adapter.startTransaction = (isolationLevel) => {
-      // adapter-pg calls pool.connect() synchronously here, and the engine records the acquire site then (for
-      // leak reports). Prisma's own frames fill the default 10 before the caller's `$transaction(...)` line.
-      const limit = Error.stackTraceLimit
-      Error.stackTraceLimit = Math.max(limit, LEAK_SITE_FRAMES)
-      try {
-        return startTransaction(isolationLevel)
-      } finally {
-        Error.stackTraceLimit = limit
-      }
-    }
-    const dispose = adapter.dispose.bind(adapter)
-    adapter.dispose = async () => {
-      await dispose()
+    return withPoolsBehaviour(adapter, async () => {
       if (this.#created && this.#pool === pool) {
         this.#pool = undefined
         await pool.end()
       }
-    }
-    return adapter
+    })
   }
 
   /** Called by `prisma migrate dev`: `@prisma/adapter-pg` opens its own short-lived pool on the shadow database. */
