@@ -44,6 +44,7 @@ export class Pool extends EventEmitter {
   /** The @pools engine doing the work: `stats()`, `health()`, `leaks()`, `resize()`, events. */
   readonly engine: EnginePool<Connection>
   #closed = false
+  readonly #lendables = new WeakSet<Connection>()
 
   /**
    * @param options mariadb pool options or a connection URL, plus `pools` (any @pools option or a preset name)
@@ -54,20 +55,7 @@ export class Pool extends EventEmitter {
     const resolved = resolveOptions(options)
     const driver = createMariadbDriver({ connection: resolved.connection, reset: resolved.reset })
     this.engine = createEnginePool(driver, resolved.engine, runtime)
-    this.engine.on('create', ({ resource }) => {
-      const lent = resource as PoolConnection
-      const release = (): Promise<void> => {
-        try {
-          this.engine.release(resource)
-        } catch (error) {
-          if (!isPoolError(error, 'POOL_INVALID_RELEASE')) throw error // a second release is ignored, as in mariadb
-        }
-        return Promise.resolve()
-      }
-      Object.defineProperty(lent, 'release', { value: release, configurable: true, writable: true })
-      Object.defineProperty(lent, 'end', { value: release, configurable: true, writable: true })
-      this.emit('connection', lent)
-    })
+    this.engine.on('create', ({ resource }) => this.emit('connection', this.#lendable(resource)))
     this.engine.on('enqueue', () => this.emit('enqueue'))
     this.engine.on('acquire', ({ resource }) => this.emit('acquire', resource))
     this.engine.on('release', ({ resource }) => this.emit('release', resource))
@@ -81,7 +69,7 @@ export class Pool extends EventEmitter {
 
   /** Borrow a connection; give it back with `connection.release()`. */
   async getConnection(): Promise<PoolConnection> {
-    return (await this.engine.acquire()) as PoolConnection
+    return this.#lendable(await this.engine.acquire())
   }
 
   /** Run one statement (text protocol) on a pooled connection. */
@@ -143,6 +131,24 @@ export class Pool extends EventEmitter {
   /** Resolves once `max(min, 1)` connections are open; rejects at once if the server refuses. */
   ready(): Promise<void> {
     return this.engine.ready()
+  }
+
+  /** The connection with `release()` (and `end()` meaning release, as in mariadb), installed once. */
+  #lendable(connection: Connection): PoolConnection {
+    const lent = connection as PoolConnection
+    if (this.#lendables.has(connection)) return lent
+    this.#lendables.add(connection)
+    const release = (): Promise<void> => {
+      try {
+        this.engine.release(connection)
+      } catch (error) {
+        if (!isPoolError(error, 'POOL_INVALID_RELEASE')) throw error // a second release is ignored, as in mariadb
+      }
+      return Promise.resolve()
+    }
+    Object.defineProperty(lent, 'release', { value: release, configurable: true, writable: true })
+    Object.defineProperty(lent, 'end', { value: release, configurable: true, writable: true })
+    return lent
   }
 
   async #run<T>(work: (connection: Connection) => Promise<T>): Promise<T> {
