@@ -51,6 +51,20 @@ describeWithMysql('@pools/core/mariadb on MariaDB', () => {
     expect(pooled.createPool).toBe(createPool)
   })
 
+  it("emits mariadb's pool events: connection, acquire, enqueue, release", async () => {
+    const pool = make({ connectionLimit: 1 })
+    const seen: string[] = []
+    for (const event of ['connection', 'acquire', 'enqueue', 'release']) pool.on(event, () => seen.push(event))
+    const first = await pool.getConnection()
+    const waiting = pool.getConnection()
+    await until(() => seen.includes('enqueue'), 'the second caller queued')
+    await first.release()
+    const second = await waiting
+    await second.release()
+    // the first caller waits for the connection being opened for it, so it is queued too
+    expect(seen).toEqual(['enqueue', 'connection', 'acquire', 'enqueue', 'release', 'acquire', 'release'])
+  })
+
   it("a failing statement rejects with mariadb's error and the connection is reused", async () => {
     const pool = make({ connectionLimit: 1 })
     const error = await rejectionOf(pool.query('SELECT * FROM no_such_table'))
