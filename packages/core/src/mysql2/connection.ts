@@ -254,9 +254,19 @@ export function createDriver(host: PoolHost, options: DriverOptions): ResourceDr
           resolve(connection)
         })
       }),
-    destroy: async (connection) => {
-      await killRunningQuery(connection, options.connectionConfig())
-      await close(connection)
+    destroy: async (connection, signal) => {
+      // destroyTimeoutMs passed (e.g. a frozen server): close the socket now
+      const onAbort = (): void => {
+        connection._pool = null
+        connection.stream?.destroy()
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      try {
+        await killRunningQuery(connection, options.connectionConfig())
+        await close(connection)
+      } finally {
+        signal?.removeEventListener('abort', onAbort)
+      }
     },
     validate: (connection) =>
       new Promise<boolean>((resolve, reject) => {
