@@ -169,20 +169,32 @@ function start(meter: Meter, withMax: boolean, done: () => void): Registration {
   }
 }
 
+const CLOSED: NonNullable<NameReading['gauges']> = Object.freeze({
+  idle: 0,
+  used: 0,
+  pending: 0,
+  creating: 0,
+  leakSuspects: 0,
+  min: 0,
+  max: 0,
+  maxIdle: 0,
+})
+
 function observe(result: BatchObservableResult, o: Observables, reading: NameReading): void {
   const pool: Attributes = { [POOL_NAME_ATTRIBUTE]: reading.name }
-  const { gauges, totals } = reading
-  if (gauges !== undefined) {
-    result.observe(o.count, gauges.idle, { ...pool, [STATE_ATTRIBUTE]: 'idle' })
-    result.observe(o.count, gauges.used, { ...pool, [STATE_ATTRIBUTE]: 'used' })
-    result.observe(o.idleMax, gauges.maxIdle, pool)
-    result.observe(o.idleMin, gauges.min, pool)
-    result.observe(o.limit, gauges.max, pool)
-    if (o.max !== undefined) result.observe(o.max, gauges.max, pool)
-    result.observe(o.pendingRequests, gauges.pending, pool)
-    result.observe(o.creating, gauges.creating, pool)
-    result.observe(o.leakSuspects, gauges.leakSuspects, pool)
-  }
+  const { totals } = reading
+  // a name whose pools have all closed reports zeros: the SDK keeps the last value of a series
+  // it no longer sees (cumulative temporality), which would freeze a closed pool's gauges
+  const gauges = reading.gauges ?? CLOSED
+  result.observe(o.count, gauges.idle, { ...pool, [STATE_ATTRIBUTE]: 'idle' })
+  result.observe(o.count, gauges.used, { ...pool, [STATE_ATTRIBUTE]: 'used' })
+  result.observe(o.idleMax, gauges.maxIdle, pool)
+  result.observe(o.idleMin, gauges.min, pool)
+  result.observe(o.limit, gauges.max, pool)
+  if (o.max !== undefined) result.observe(o.max, gauges.max, pool)
+  result.observe(o.pendingRequests, gauges.pending, pool)
+  result.observe(o.creating, gauges.creating, pool)
+  result.observe(o.leakSuspects, gauges.leakSuspects, pool)
   result.observe(o.timeouts, totals.timeouts, pool)
   result.observe(o.acquires, totals.acquired, pool)
   result.observe(o.queueFull, totals.queueFull, pool)
