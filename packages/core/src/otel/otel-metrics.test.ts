@@ -3,10 +3,10 @@ import {
   AggregationTemporality,
   type DataPoint,
   type Histogram,
-  InstrumentType,
   MeterProvider,
   type MetricData,
   MetricReader,
+  type SumMetricData,
 } from '@opentelemetry/sdk-metrics'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createPool, type Pool, type ResourceDriver } from '../index.js'
@@ -35,7 +35,7 @@ class TestReader extends MetricReader {
 }
 
 /** The value of the data point whose attributes include `attributes`. */
-function valueOf(
+function pointOf(
   metrics: Map<string, MetricData>,
   name: string,
   attributes: Record<string, string>,
@@ -90,14 +90,14 @@ describe('registerOtelMetrics', () => {
     const metrics = await reader.metrics()
 
     const orders = { 'db.client.connection.pool.name': 'orders' }
-    expect(valueOf(metrics, 'db.client.connection.count', { ...orders, 'db.client.connection.state': 'used' })).toBe(3)
-    expect(valueOf(metrics, 'db.client.connection.count', { ...orders, 'db.client.connection.state': 'idle' })).toBe(0)
-    expect(valueOf(metrics, 'db.client.connection.limit', orders)).toBe(3)
-    expect(valueOf(metrics, 'db.client.connection.idle.max', orders)).toBe(2)
-    expect(valueOf(metrics, 'db.client.connection.idle.min', orders)).toBe(1)
-    expect(valueOf(metrics, 'db.client.connection.pending_requests', orders)).toBe(1)
-    expect(valueOf(metrics, 'pools.connection.created', orders)).toBe(3)
-    expect(valueOf(metrics, 'pools.connection.acquires', orders)).toBe(3)
+    expect(pointOf(metrics, 'db.client.connection.count', { ...orders, 'db.client.connection.state': 'used' })).toBe(3)
+    expect(pointOf(metrics, 'db.client.connection.count', { ...orders, 'db.client.connection.state': 'idle' })).toBe(0)
+    expect(pointOf(metrics, 'db.client.connection.limit', orders)).toBe(3)
+    expect(pointOf(metrics, 'db.client.connection.idle.max', orders)).toBe(2)
+    expect(pointOf(metrics, 'db.client.connection.idle.min', orders)).toBe(1)
+    expect(pointOf(metrics, 'db.client.connection.pending_requests', orders)).toBe(1)
+    expect(pointOf(metrics, 'pools.connection.created', orders)).toBe(3)
+    expect(pointOf(metrics, 'pools.connection.acquires', orders)).toBe(3)
 
     // the waiting caller gets a connection 250 ms later; the first loan is held 400 ms
     await clock.advance(250)
@@ -128,17 +128,18 @@ describe('registerOtelMetrics', () => {
       expect(descriptor?.unit).toBe(metric.unit)
       expect(descriptor?.description).toBe(metric.description)
     }
-    expect(valueOf(after, 'db.client.connection.timeouts', orders)).toBe(1)
-    expect(valueOf(after, 'pools.connection.acquires', orders)).toBe(7)
-    expect(after.get('db.client.connection.timeouts')?.descriptor.type).toBe(InstrumentType.OBSERVABLE_COUNTER)
-    const wait = valueOf(after, 'db.client.connection.wait_time', orders) as Histogram
+    expect(pointOf(after, 'db.client.connection.timeouts', orders)).toBe(1)
+    expect(pointOf(after, 'pools.connection.acquires', orders)).toBe(7)
+    expect((after.get('db.client.connection.timeouts') as SumMetricData | undefined)?.isMonotonic).toBe(true)
+    expect((after.get('db.client.connection.count') as SumMetricData | undefined)?.isMonotonic).toBe(false)
+    const wait = pointOf(after, 'db.client.connection.wait_time', orders) as Histogram
     expect(wait.count).toBe(7) // every loan timed (timingSampleEvery: 1)
     expect(wait.sum).toBeCloseTo(0.25, 6) // seconds: one caller waited 250 ms, the others none
     expect(wait.buckets.boundaries).toEqual([...TIME_BUCKETS_SECONDS])
-    const use = valueOf(after, 'db.client.connection.use_time', orders) as Histogram
+    const use = pointOf(after, 'db.client.connection.use_time', orders) as Histogram
     expect(use.count).toBe(7)
     expect(use.sum).toBeCloseTo(0.25 + 0.15 + 0.4 + 0.4 + 3 * 0.31, 6)
-    const create = valueOf(after, 'db.client.connection.create_time', orders) as Histogram
+    const create = pointOf(after, 'db.client.connection.create_time', orders) as Histogram
     expect(create.count).toBe(3)
   })
 
@@ -164,16 +165,16 @@ describe('registerOtelMetrics', () => {
     await p.use(async () => {})
     const jobs = { 'db.client.connection.pool.name': 'jobs' }
     const metrics = await reader.metrics()
-    expect(valueOf(metrics, 'pools.connection.acquires', jobs)).toBe(2) // exact: counters come from stats
-    expect((valueOf(metrics, 'db.client.connection.use_time', jobs) as Histogram).count).toBe(1) // since registered
+    expect(pointOf(metrics, 'pools.connection.acquires', jobs)).toBe(2) // exact: counters come from stats
+    expect((pointOf(metrics, 'db.client.connection.use_time', jobs) as Histogram).count).toBe(1) // since registered
 
     handle.stop()
     handle.stop() // idempotent
     expect(meters[0]!.removeBatchObservableCallback).toHaveBeenCalledTimes(1)
     await p.use(async () => {})
     const after = await reader.metrics()
-    expect(valueOf(after, 'pools.connection.acquires', jobs)).toBe(2) // no longer observed: the SDK keeps the last value
-    expect((valueOf(after, 'db.client.connection.use_time', jobs) as Histogram).count).toBe(1) // observer gone
+    expect(pointOf(after, 'pools.connection.acquires', jobs)).toBe(2) // no longer observed: the SDK keeps the last value
+    expect((pointOf(after, 'db.client.connection.use_time', jobs) as Histogram).count).toBe(1) // observer gone
   })
 
   it('finds pools created later, keeps a closed pool in its name totals, and adds up pools with one name', async () => {
@@ -185,21 +186,21 @@ describe('registerOtelMetrics', () => {
     await b.use(async () => {})
     const shared = { 'db.client.connection.pool.name': 'shared' }
     let metrics = await reader.metrics()
-    expect(valueOf(metrics, 'db.client.connection.limit', shared)).toBe(5)
-    expect(valueOf(metrics, 'pools.connection.acquires', shared)).toBe(3)
-    expect((valueOf(metrics, 'db.client.connection.wait_time', shared) as Histogram).count).toBe(3)
+    expect(pointOf(metrics, 'db.client.connection.limit', shared)).toBe(5)
+    expect(pointOf(metrics, 'pools.connection.acquires', shared)).toBe(3)
+    expect((pointOf(metrics, 'db.client.connection.wait_time', shared) as Histogram).count).toBe(3)
 
     await b.close()
     metrics = await reader.metrics()
-    expect(valueOf(metrics, 'db.client.connection.limit', shared)).toBe(2) // gauges: open pools only
-    expect(valueOf(metrics, 'pools.connection.acquires', shared)).toBe(3) // counters never go back
-    expect(valueOf(metrics, 'pools.connection.destroyed', { ...shared, 'pools.destroy.reason': 'closed' })).toBe(1)
+    expect(pointOf(metrics, 'db.client.connection.limit', shared)).toBe(2) // gauges: open pools only
+    expect(pointOf(metrics, 'pools.connection.acquires', shared)).toBe(3) // counters never go back
+    expect(pointOf(metrics, 'pools.connection.destroyed', { ...shared, 'pools.destroy.reason': 'closed' })).toBe(1)
 
     await a.close()
     metrics = await reader.metrics()
-    expect(valueOf(metrics, 'db.client.connection.limit', shared)).toBe(0) // no open pool by that name
-    expect(valueOf(metrics, 'db.client.connection.count', { ...shared, 'db.client.connection.state': 'idle' })).toBe(0)
-    expect(valueOf(metrics, 'pools.connection.acquires', shared)).toBe(3)
+    expect(pointOf(metrics, 'db.client.connection.limit', shared)).toBe(0) // no open pool by that name
+    expect(pointOf(metrics, 'db.client.connection.count', { ...shared, 'db.client.connection.state': 'idle' })).toBe(0)
+    expect(pointOf(metrics, 'pools.connection.acquires', shared)).toBe(3)
   })
 
   it('registering twice on one provider shares one set of instruments; the last stop() ends it', async () => {
@@ -209,17 +210,17 @@ describe('registerOtelMetrics', () => {
     await p.use(async () => {})
     const twice = { 'db.client.connection.pool.name': 'twice' }
     let metrics = await reader.metrics()
-    expect(valueOf(metrics, 'pools.connection.acquires', twice)).toBe(1)
-    expect((valueOf(metrics, 'db.client.connection.wait_time', twice) as Histogram).count).toBe(1) // not 2
+    expect(pointOf(metrics, 'pools.connection.acquires', twice)).toBe(1)
+    expect((pointOf(metrics, 'db.client.connection.wait_time', twice) as Histogram).count).toBe(1) // not 2
     handle.stop()
     await p.use(async () => {})
     metrics = await reader.metrics()
-    expect(valueOf(metrics, 'pools.connection.acquires', twice)).toBe(2) // the second handle still publishes
+    expect(pointOf(metrics, 'pools.connection.acquires', twice)).toBe(2) // the second handle still publishes
     second.stop()
     await p.use(async () => {})
     metrics = await reader.metrics()
-    expect(valueOf(metrics, 'pools.connection.acquires', twice)).toBe(2) // no longer observed
-    expect((valueOf(metrics, 'db.client.connection.wait_time', twice) as Histogram).count).toBe(2)
+    expect(pointOf(metrics, 'pools.connection.acquires', twice)).toBe(2) // no longer observed
+    expect((pointOf(metrics, 'db.client.connection.wait_time', twice) as Histogram).count).toBe(2)
   })
 
   it('connectionMaxMetric adds db.client.connection.max for the older conventions', async () => {
@@ -227,7 +228,7 @@ describe('registerOtelMetrics', () => {
     pool('legacy', { max: 7 })
     const metrics = await reader.metrics()
     expect(metrics.get('db.client.connection.max')?.descriptor.unit).toBe('{connection}')
-    expect(valueOf(metrics, 'db.client.connection.max', { 'db.client.connection.pool.name': 'legacy' })).toBe(7)
+    expect(pointOf(metrics, 'db.client.connection.max', { 'db.client.connection.pool.name': 'legacy' })).toBe(7)
   })
 
   it('never puts credentials in a label, and publishes destroys, create errors and leaks in pools.connection.*', async () => {
@@ -262,9 +263,9 @@ describe('registerOtelMetrics', () => {
     const text = JSON.stringify([...metrics.values()].map((m) => m.dataPoints.map((d) => d.attributes)))
     expect(text).not.toContain('hunter2')
     const label = { 'db.client.connection.pool.name': 'postgres://db.internal:5432/orders' }
-    expect(valueOf(metrics, 'pools.connection.create_errors', label)).toBeGreaterThanOrEqual(1)
-    expect(valueOf(metrics, 'pools.connection.leaks', label)).toBe(1)
-    expect(valueOf(metrics, 'pools.connection.destroyed', { ...label, 'pools.destroy.reason': 'broken' })).toBe(1)
+    expect(pointOf(metrics, 'pools.connection.create_errors', label)).toBeGreaterThanOrEqual(1)
+    expect(pointOf(metrics, 'pools.connection.leaks', label)).toBe(1)
+    expect(pointOf(metrics, 'pools.connection.destroyed', { ...label, 'pools.destroy.reason': 'broken' })).toBe(1)
   })
 
   it('rejects options that are not an object', () => {
