@@ -46,3 +46,4 @@ export type {
   StatsOptions,
 } from './stats/pool-stats.js'
 export { DESTROY_REASONS } from './stats/pool-stats.js'
+export * from './vocabulary/index.js'
