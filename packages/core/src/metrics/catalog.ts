@@ -6,10 +6,26 @@
  * unit suffix), so one dashboard reads either path.
  */
 
-/** Instrument kind, in OpenTelemetry's words. */
+/**
+ * Instrument kind, in OpenTelemetry's words (`updowncounter` is a Prometheus gauge).
+ *
+ * @example
+ * ```ts
+ * import { METRICS } from '@pools/core/otel'
+ * const gauges = Object.values(METRICS).filter((m) => m.kind === 'updowncounter')
+ * ```
+ */
 export type MetricKind = 'updowncounter' | 'counter' | 'histogram'
 
-/** One published metric. */
+/**
+ * One published metric: its OpenTelemetry and Prometheus names, kind, unit and attributes.
+ *
+ * @example
+ * ```ts
+ * import { METRICS, type MetricSpec } from '@pools/core/otel'
+ * const wait: MetricSpec = METRICS.waitTime // { otel: 'db.client.connection.wait_time', unit: 's', ... }
+ * ```
+ */
 export interface MetricSpec {
   /** OpenTelemetry instrument name. */
   readonly otel: string
@@ -25,11 +41,35 @@ export interface MetricSpec {
   readonly optional?: boolean
 }
 
-/** Attribute naming the pool: the pool's `name` option, never a connection string. */
+/**
+ * Attribute naming the pool on every metric: the pool's `name` option, never a connection string.
+ *
+ * @example
+ * ```ts
+ * import { POOL_NAME_ATTRIBUTE } from '@pools/core/otel'
+ * const orders = { [POOL_NAME_ATTRIBUTE]: 'orders' }
+ * ```
+ */
 export const POOL_NAME_ATTRIBUTE = 'db.client.connection.pool.name'
-/** Attribute of `db.client.connection.count`: `idle` or `used`. */
+/**
+ * Attribute of `db.client.connection.count`: `idle` or `used`.
+ *
+ * @example
+ * ```ts
+ * import { STATE_ATTRIBUTE } from '@pools/core/otel'
+ * const used = { [STATE_ATTRIBUTE]: 'used' }
+ * ```
+ */
 export const STATE_ATTRIBUTE = 'db.client.connection.state'
-/** Attribute of `pools.connection.destroyed`: a destroy reason (`idle-timeout`, `max-lifetime`, ...). */
+/**
+ * Attribute of `pools.connection.destroyed`: a destroy reason (`idle-timeout`, `max-lifetime`, ...).
+ *
+ * @example
+ * ```ts
+ * import { DESTROY_REASON_ATTRIBUTE } from '@pools/core/otel'
+ * const lifetime = { [DESTROY_REASON_ATTRIBUTE]: 'max-lifetime' }
+ * ```
+ */
 export const DESTROY_REASON_ATTRIBUTE = 'pools.destroy.reason'
 
 /**

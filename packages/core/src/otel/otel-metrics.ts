@@ -20,7 +20,15 @@ import {
 } from '../metrics/catalog.js'
 import { type NameReading, PoolWatch } from '../metrics/pool-watch.js'
 
-/** Name of the meter the instruments are created on. */
+/**
+ * Name of the meter the instruments are created on (the `otel_scope_name` label in a Prometheus scrape).
+ *
+ * @example
+ * ```ts
+ * import { METER_NAME } from '@pools/core/otel'
+ * const view = { meterName: METER_NAME, instrumentName: 'db.client.connection.use_time' }
+ * ```
+ */
 export const METER_NAME = '@pools/core'
 
 /**
