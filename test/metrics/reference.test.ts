@@ -13,9 +13,12 @@ describe('docs/metrics.md', () => {
     const rows = doc.split('\n').filter((line) => /^\| `(db|pools)\./.test(line))
     expect(rows).toHaveLength(Object.keys(METRICS).length)
     for (const metric of Object.values(METRICS)) {
-      const row = rows.find((r) => r.startsWith(`| \`${metric.otel}\``))
+      const row = rows.find((r) => r.split('|')[1]!.trim().startsWith(`\`${metric.otel}\``))
       expect(row, metric.otel).toBeDefined()
-      const cells = row!.split(' | ')
+      const cells = row!
+        .split('|')
+        .map((cell) => cell.trim())
+        .slice(1)
       expect(cells[1]).toContain(`\`${metric.prometheus}${metric.kind === 'histogram' ? '_bucket' : ''}\``)
       expect(cells[2]).toBe(
         metric.kind === 'histogram' ? `\`${metric.prometheus}_seconds_bucket\`, \`_sum\`, \`_count\`` : 'same',
