@@ -9,7 +9,8 @@ import { registerOtelMetrics } from '@pools/core/otel'
 import { Pool } from '@pools/core/pg'
 import { metricsHandler, registerPrometheusMetrics } from '@pools/core/prometheus'
 
-const connectionString = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const URL_ENV = 'DATABASE_URL'
+const connectionString = process.env[URL_ENV] ?? 'postgres://postgres@127.0.0.1:5432/test'
 
 // prom-client: its global registry, served by the ready handler
 const prometheus = registerPrometheusMetrics()
