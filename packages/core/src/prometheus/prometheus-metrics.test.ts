@@ -1,8 +1,8 @@
 import http, { type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import promClient from 'prom-client'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createPool, type Pool } from '../index.js'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createPool, Pool } from '../index.js'
 import { parseExposition } from '../metrics/__fixtures__/exposition.js'
 import { FakeClock, flushMicrotasks } from '../testing/index.js'
 import { METRICS, metricsHandler, registerPrometheusMetrics, TIME_BUCKETS_SECONDS } from './index.js'
@@ -134,6 +134,19 @@ describe('registerPrometheusMetrics', () => {
     const text = await register.metrics()
     expect(text).toContain('# TYPE pools_connection_acquires counter')
     expect(text).toContain('pools_connection_acquires_total{db_client_connection_pool_name="om"} 1')
+  })
+
+  it('registers no observer on any pool: a loan costs nothing more', async () => {
+    const observe = vi.spyOn(Pool.prototype, 'observe')
+    try {
+      const { scrape } = registry()
+      const p = pool('quiet')
+      await p.use(async () => {})
+      expect((await scrape()).value('pools_connection_acquires_total', { [POOL]: 'quiet' })).toBe(1)
+      expect(observe).not.toHaveBeenCalled()
+    } finally {
+      observe.mockRestore()
+    }
   })
 
   it('rejects a register that is not a prom-client registry', () => {
