@@ -17,7 +17,7 @@ describe('PoolWatch', () => {
     stops.push(() => early.close())
     const added: string[] = []
     const removed: string[] = []
-    const watch = new PoolWatch({ added: (p, label) => added.push(label), removed: (p) => removed.push(p.name) })
+    const watch = new PoolWatch({ added: (_pool, label) => added.push(label), removed: (p) => removed.push(p.name) })
     watch.start()
     watch.start() // idempotent
     const late = make('late')
