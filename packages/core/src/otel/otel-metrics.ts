@@ -84,7 +84,9 @@ const registrations = new WeakMap<MeterProvider, Registration>()
  * nothing else. Records through `@opentelemetry/api` alone: a no-op until the app registers an SDK.
  *
  * Calling it again for the same provider returns another handle on the same instruments (never a
- * second set); the instruments go away when every handle has stopped.
+ * second set; the first call's options hold); the instruments go away when every handle has stopped.
+ * Call it after the SDK has started, or pass `meterProvider`: the OpenTelemetry API has no proxy for
+ * metrics, so instruments made on the global no-op provider stay no-ops.
  *
  * @throws PoolError `POOL_CONFIG_INVALID` for options that are not an object.
  * @example

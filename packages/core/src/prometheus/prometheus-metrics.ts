@@ -101,7 +101,8 @@ const registrations = new WeakMap<Registry, Registration>()
  * Everything is read from `pool.stats({ histograms: true })` when the registry is scraped: no
  * observer, no cost on the hot path. Pools are found on their own (`livePools()` and the
  * `pools:pool:created` / `pools:pool:closed` channels), including pools created inside frameworks.
- * Registering twice on one registry returns another handle on the same metrics; a name already
+ * Registering twice on one registry returns another handle on the same metrics (the first call's
+ * options hold); a name already
  * taken by someone else's metric is skipped (see {@link PrometheusMetrics.conflicts}); it never
  * throws on either.
  *
