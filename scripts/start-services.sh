@@ -2,11 +2,13 @@
 # Start the local PostgreSQL, MariaDB/MySQL and Redis used by the integration tests, if they are
 # not already answering; wait (bounded) until each answers; create the `test` databases.
 #
-#   scripts/start-services.sh                 # all three, and the PgBouncer binary
+#   scripts/start-services.sh                 # all three, the PgBouncer binary and promtool
 #   scripts/start-services.sh postgres redis  # a subset
 #
 # PgBouncer is not started here (the fault suite starts private ones, test/harness/pgbouncer.ts); when
 # /usr/sbin/pgbouncer is missing and we are root, the Debian package is installed (apt-get, bounded).
+# promtool (the alert rule tests, test/metrics/alerts.test.ts) comes from Debian's `prometheus` package,
+# installed the same way; its Prometheus server is never left running.
 #
 # Idempotent: safe to run when everything is already up (it then only checks).
 # Exit status: 0 when every requested service answers, 1 otherwise (with one line per failure).
@@ -211,17 +213,56 @@ ensure_pgbouncer() {
   fi
 }
 
+# --------------------------------------------------------------------------------------------- promtool
+ensure_promtool() {
+  local version
+  if version=$(timeout 5 promtool --version 2>/dev/null | head -n 1) && [ -n "$version" ]; then
+    log "promtool installed: $version"
+    return
+  fi
+  if ! as_root; then
+    warn "promtool not found, and installing it needs root; the alert rule tests will be skipped (and fail under CI). Install the prometheus package, or set POOLS_TEST_PROMTOOL to promtool's path"
+    return
+  fi
+  if ! have apt-get; then
+    fail promtool "promtool not found and apt-get not available (install prometheus, or set POOLS_TEST_PROMTOOL)"
+    return
+  fi
+  log "installing promtool (Debian package prometheus): apt-get update + install (each bounded to ${APT_SECONDS}s)"
+  # The package's init script would start a Prometheus server on :9090; only promtool is wanted.
+  local policy=/usr/sbin/policy-rc.d created_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && created_policy=1
+  fi
+  if ! timeout "$APT_SECONDS" apt-get update -qq 2>&1 | sed 's/^/[start-services]   /'; then
+    warn "promtool: apt-get update failed or timed out; trying the install anyway"
+  fi
+  DEBIAN_FRONTEND=noninteractive timeout "$APT_SECONDS" \
+    apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=60 prometheus 2>&1 | sed 's/^/[start-services]   /'
+  if [ "$created_policy" -eq 1 ]; then rm -f "$policy"; fi
+  # Where no policy-rc.d stopped it (systemd), stop the server the package started.
+  if have systemctl && systemctl is-active --quiet prometheus 2>/dev/null; then
+    systemctl stop prometheus 2>/dev/null && systemctl disable prometheus 2>/dev/null
+  fi
+  if version=$(timeout 5 promtool --version 2>/dev/null | head -n 1) && [ -n "$version" ]; then
+    log "promtool installed: $version"
+  else
+    fail promtool "could not install the prometheus package with apt-get (no network or no package source?); install promtool yourself, or set POOLS_TEST_PROMTOOL"
+  fi
+}
+
 # --------------------------------------------------------------------------------------------- main
 services=("$@")
-if [ ${#services[@]} -eq 0 ]; then services=(postgres mysql redis pgbouncer); fi
+if [ ${#services[@]} -eq 0 ]; then services=(postgres mysql redis pgbouncer promtool); fi
 for service in "${services[@]}"; do
   case "$service" in
   postgres | pg) start_postgres ;;
   mysql | mariadb) start_mysql ;;
   redis) start_redis ;;
   pgbouncer) ensure_pgbouncer ;;
+  promtool) ensure_promtool ;;
   *)
-    echo "usage: $0 [postgres] [mysql] [redis] [pgbouncer]" >&2
+    echo "usage: $0 [postgres] [mysql] [redis] [pgbouncer] [promtool]" >&2
     exit 2
     ;;
   esac

@@ -32,6 +32,7 @@ export type {
 } from './events/pool-events.js'
 export type { HealthCheckName, HealthReason, HealthStatus, PoolHealth } from './health/pool-health.js'
 export { evaluateHealth } from './health/pool-health.js'
+export * from './logging/index.js'
 export * from './sizing/index.js'
 export type { HistogramSnapshot } from './stats/histogram.js'
 export { cumulativeBuckets, HISTOGRAM_BOUNDS_MS } from './stats/histogram.js'

@@ -2,8 +2,9 @@ import type { PoolError } from '../errors/pool-error.js'
 import type { PoolLogger } from './pool-options.js'
 
 /**
- * Logs create outcomes without flooding: the first failure of a streak is a warning, the first
- * success after it an info line; failures in between (one per backoff step) stay quiet.
+ * Logs create outcomes without flooding: the first failure of a streak is an error (a warning for a
+ * logger without `error`), the first success after it an info line; failures in between (one per
+ * backoff step) stay quiet.
  */
 export class CreateLog {
   #failing = false
@@ -16,7 +17,7 @@ export class CreateLog {
   failed(error: PoolError): void {
     if (this.#failing) return
     this.#failing = true
-    this.logger?.warn(`[pools:${this.name}] ${error.message} Retrying with backoff.`)
+    this.logger?.error?.(`[pools:${this.name}] ${error.message} Retrying with backoff.`)
   }
 
   succeeded(): void {

@@ -51,16 +51,19 @@ export interface CloseOptions {
 }
 
 /**
- * Where the pool writes its few log lines (leaks, create failure streaks, background errors, a
- * throwing listener or observer). A logger that throws is ignored, never propagated.
+ * Where the pool writes its few log lines. A logger that throws is ignored, never propagated.
+ * Levels: `error` once per create-failure streak (`warn` when the logger has no `error`), `warn` for
+ * leaks, background errors and a throwing listener or observer, `info` when creates work again and
+ * when a leak suspect comes back. For a structured logger (pino, winston, Nest), see `logTo()`.
  *
  * @example
  * ```ts
- * const logger: PoolLogger = { warn: (m) => log.warn(m), info: (m) => log.info(m) }
+ * const logger: PoolLogger = { error: (m) => log.error(m), warn: (m) => log.warn(m), info: (m) => log.info(m) }
  * const pool = createPool(driver, config, { logger })
  * ```
  */
 export interface PoolLogger {
+  error?(message: string): void
   warn(message: string): void
   info?(message: string): void
 }
@@ -89,6 +92,7 @@ export interface PoolRuntime {
 export const MAX_TIMER_MS = 2_147_483_647
 
 const consoleLogger: PoolLogger = {
+  error: (message) => console.error(message),
   warn: (message) => console.warn(message),
   info: (message) => console.info(message),
 }
@@ -98,6 +102,14 @@ export function resolveLogger(logger: PoolLogger | false | undefined): PoolLogge
   if (logger === false) return undefined
   const target = logger ?? consoleLogger
   return {
+    error(message) {
+      try {
+        if (target.error === undefined) target.warn(message)
+        else target.error(message)
+      } catch {
+        // nowhere left to report it
+      }
+    },
     warn(message) {
       try {
         target.warn(message)
