@@ -1,4 +1,4 @@
-import mariadb, { type Connection } from 'mariadb'
+import mariadb, { type Connection, type ConnectionConfig } from 'mariadb'
 import type { ResourceDriver } from '../index.js'
 import type { ResetMode } from './options.js'
 
@@ -16,7 +16,7 @@ const FATAL_CONNECT_ERRORS = new Set([
 /** Settings for {@link createMariadbDriver}. */
 export interface MariadbDriverOptions {
   /** What `mariadb.createConnection()` gets. */
-  connection: mariadb.ConnectionConfig
+  connection: ConnectionConfig
   /** On release: roll back an open transaction (default), COM_RESET_CONNECTION, or nothing. */
   reset: ResetMode
   /** Called when an idle or borrowed connection reports an error (it is then broken). */
