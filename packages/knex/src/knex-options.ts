@@ -1,0 +1,164 @@
+import { type PoolConfigInput, PoolError, type PresetName, preset } from '@pools/core'
+
+/**
+ * knex's `pool` option: tarn's options plus knex's own extras. Every key is mapped onto the @pools
+ * engine (see docs/knex.md, "Option mapping"); an unknown key is refused, as tarn refuses it.
+ */
+export interface KnexPoolOptions {
+  /** Connections kept open (knex default 2). */
+  min?: number
+  /** Upper bound of open connections (knex default 10). */
+  max?: number
+  /** How long a caller waits for a connection (tarn default 60 000); with `acquireConnectionTimeout`, the smaller wins. */
+  acquireTimeoutMillis?: number
+  /** How long one connect may take (tarn default 30 000). */
+  createTimeoutMillis?: number
+  /** How long closing one connection may take (tarn default 5 000). */
+  destroyTimeoutMillis?: number
+  /** An idle connection above `min` is closed after this long (tarn default 30 000). */
+  idleTimeoutMillis?: number
+  /** How often idle and lifetime checks run (tarn default 1 000). */
+  reapIntervalMillis?: number
+  /** Delay before retrying a failed connect (tarn default 200). */
+  createRetryIntervalMillis?: number
+  /** A failed connect rejects the waiting caller at once (knex default true). */
+  propagateCreateError?: boolean
+  /** Runs once per new connection, before first use: session set-up. */
+  afterCreate?: (connection: unknown, done: (error?: Error | null, connection?: unknown) => void) => void
+  /** Is this connection still usable? Asked before every checkout, as tarn does. */
+  validate?: (connection: unknown) => boolean | Promise<boolean>
+  /** A connection is retired after this long (knex; off by default). */
+  maxConnectionLifetimeMillis?: number
+  /** Up to this much is added to each connection's lifetime so they do not all retire at once. */
+  maxConnectionLifetimeJitterMillis?: number
+  /** tarn's debug logger: accepted and unused (the engine logs through its own events). */
+  log?: (message: string, level: string) => void
+}
+
+/** The `pools` option: any `@pools/core` option, or the name of a preset. */
+export type PoolsOption = PoolConfigInput | PresetName
+
+/** knex's own pool defaults (tarn via knex 3.3), in engine terms. */
+export const KNEX_DEFAULTS: Readonly<PoolConfigInput> = Object.freeze({
+  min: 2,
+  max: 10,
+  acquireTimeoutMs: 60_000,
+  createTimeoutMs: 30_000,
+  destroyTimeoutMs: 5_000,
+  idleTimeoutMs: 30_000,
+  housekeepingIntervalMs: 1_000,
+  retry: { initialDelayMs: 200, maxDelayMs: 200, multiplier: 1 },
+  failWaiterOnCreateError: true,
+})
+
+const KNOWN_POOL_KEYS = new Set<string>([
+  'min',
+  'max',
+  'acquireTimeoutMillis',
+  'createTimeoutMillis',
+  'destroyTimeoutMillis',
+  'idleTimeoutMillis',
+  'reapIntervalMillis',
+  'createRetryIntervalMillis',
+  'propagateCreateError',
+  'afterCreate',
+  'validate',
+  'maxConnectionLifetimeMillis',
+  'maxConnectionLifetimeJitterMillis',
+  'log',
+])
+
+function invalid(message: string): PoolError {
+  return new PoolError('POOL_CONFIG_INVALID', `@pools/knex: ${message}`)
+}
+
+/** A non-negative number of milliseconds (or a count); tarn reads `0` as "use the default", so `0` is unset. */
+function amount(key: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw invalid(`${key} must be a number ≥ 0, got ${typeof value === 'number' ? value : typeof value}.`)
+  }
+  return value
+}
+
+/**
+ * knex's pool options, as the knex user wrote them, in engine terms. Only the keys given are
+ * returned; defaults are layered by {@link engineConfigOf}.
+ *
+ * Kept minimal here until `@pools/core` exports its shared knex option table (`translateOptions('knex')`);
+ * the rows are the same.
+ */
+export function translateKnexOptions(
+  pool: KnexPoolOptions | undefined,
+  acquireConnectionTimeout: unknown,
+): PoolConfigInput {
+  const out: PoolConfigInput = {}
+  const given = (pool ?? {}) as Record<string, unknown>
+  if (typeof given !== 'object' || Array.isArray(given)) throw invalid(`pool must be an object, got ${typeof pool}.`)
+  for (const key of Object.keys(given)) {
+    if (!KNOWN_POOL_KEYS.has(key)) {
+      throw invalid(`unknown pool option "${key}". Known: ${[...KNOWN_POOL_KEYS].join(', ')}.`)
+    }
+  }
+  const min = amount('pool.min', given.min)
+  if (min !== undefined) out.min = Math.ceil(min)
+  const max = amount('pool.max', given.max)
+  if (max !== undefined) {
+    if (max < 1) throw invalid('pool.max must be at least 1.')
+    out.max = Math.ceil(max)
+  }
+  const timeouts = [
+    amount('pool.acquireTimeoutMillis', given.acquireTimeoutMillis),
+    amount('acquireConnectionTimeout', acquireConnectionTimeout),
+  ].filter((ms): ms is number => ms !== undefined && ms > 0)
+  // knex: "choose the smallest, positive timeout setting"
+  if (timeouts.length > 0) out.acquireTimeoutMs = Math.min(...timeouts)
+  const createMs = amount('pool.createTimeoutMillis', given.createTimeoutMillis)
+  if (createMs) out.createTimeoutMs = createMs
+  const destroyMs = amount('pool.destroyTimeoutMillis', given.destroyTimeoutMillis)
+  if (destroyMs) out.destroyTimeoutMs = destroyMs
+  const idleMs = amount('pool.idleTimeoutMillis', given.idleTimeoutMillis)
+  if (idleMs) out.idleTimeoutMs = idleMs
+  const reapMs = amount('pool.reapIntervalMillis', given.reapIntervalMillis)
+  if (reapMs) out.housekeepingIntervalMs = reapMs
+  const retryMs = amount('pool.createRetryIntervalMillis', given.createRetryIntervalMillis)
+  if (retryMs) out.retry = { initialDelayMs: retryMs, maxDelayMs: retryMs, multiplier: 1 }
+  if (given.propagateCreateError !== undefined) {
+    if (typeof given.propagateCreateError !== 'boolean') throw invalid('pool.propagateCreateError must be a boolean.')
+    out.failWaiterOnCreateError = given.propagateCreateError
+  }
+  const lifetimeMs = amount('pool.maxConnectionLifetimeMillis', given.maxConnectionLifetimeMillis)
+  if (lifetimeMs) {
+    // knex adds up to the jitter to the lifetime; the engine takes up to its jitter off: same window.
+    const jitterMs = amount('pool.maxConnectionLifetimeJitterMillis', given.maxConnectionLifetimeJitterMillis) ?? 0
+    out.maxLifetimeMs = Math.ceil(lifetimeMs + jitterMs)
+    out.maxLifetimeJitterMs = Math.floor(jitterMs)
+  }
+  for (const hook of ['afterCreate', 'validate', 'log'] as const) {
+    if (given[hook] !== undefined && typeof given[hook] !== 'function') {
+      throw invalid(`pool.${hook} must be a function, got ${typeof given[hook]}.`)
+    }
+  }
+  return out
+}
+
+/**
+ * The engine configuration for a knex pool:
+ * - no `pools`: knex's defaults, then the knex options given;
+ * - `pools: 'preset'`: the preset, then the knex options given;
+ * - `pools: {...}`: knex's defaults, then the knex options given, then `pools` (it wins).
+ */
+export function engineConfigOf(
+  pool: KnexPoolOptions | undefined,
+  acquireConnectionTimeout: unknown,
+  pools: unknown,
+): PoolConfigInput {
+  const given = translateKnexOptions(pool, acquireConnectionTimeout)
+  if (pools === undefined || pools === null) return { ...KNEX_DEFAULTS, name: 'knex', ...given }
+  if (typeof pools === 'string')
+    return preset(pools as PresetName, { name: 'knex', failWaiterOnCreateError: true, ...given })
+  if (typeof pools === 'object' && !Array.isArray(pools)) {
+    return { ...KNEX_DEFAULTS, name: 'knex', ...given, ...(pools as PoolConfigInput) }
+  }
+  throw invalid(`"pools" must be a preset name or an object of @pools options, got ${typeof pools}.`)
+}
