@@ -1,0 +1,14 @@
+import mysql2WithPools from '@pools/core/mysql2'
+import pgWithPools from '@pools/core/pg'
+
+/**
+ * `pg` as TypeORM's postgres driver loads it, with `Pool` replaced by `@pools/core/pg`'s. `native`
+ * is hidden: TypeORM switches to `driver.native` when pg-native is installed, which would bypass
+ * the engine. `defaults` is pg's own, so `parseInt8` still works.
+ */
+export const pgDriver: typeof pgWithPools = Object.create(pgWithPools, {
+  native: { value: null, enumerable: true },
+})
+
+/** `mysql2` as TypeORM's mysql/mariadb driver loads it, with `createPool` replaced by `@pools/core/mysql2`'s. */
+export const mysql2Driver: typeof mysql2WithPools = mysql2WithPools
