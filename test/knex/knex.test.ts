@@ -254,6 +254,47 @@ function suite(dialect: Dialect): void {
     await within(k.raw('SELECT 1'), 5_000, 'a query after the failure')
   })
 
+  it('pool.validate is asked before every checkout; a connection it refuses is destroyed', async () => {
+    let refuse = false
+    let asked = 0
+    const k = make({
+      pool: {
+        min: 0,
+        max: 1,
+        validate: () => {
+          asked++
+          return !refuse
+        },
+      },
+    })
+    const first = await backendId(k, dialect)
+    expect(await backendId(k, dialect)).toBe(first)
+    expect(asked).toBeGreaterThanOrEqual(1)
+    refuse = true
+    const seen = asked
+    const pending = backendId(k, dialect)
+    await until(() => asked > seen, 'validate is asked')
+    refuse = false
+    expect(await pending).not.toBe(first)
+    expect(knexEngine(k).stats().counters.created).toBe(2)
+  })
+
+  it('maxConnectionLifetimeMillis retires connections; a connection() provider is called for each new one', async () => {
+    let calls = 0
+    const k = make({
+      connection: async () => {
+        calls++
+        return { ...db.config }
+      },
+      pool: { min: 0, max: 1, maxConnectionLifetimeMillis: 150 },
+    })
+    const first = await backendId(k, dialect)
+    await sleep(250)
+    await until(async () => (await backendId(k, dialect)) !== first, 'a new connection after the lifetime')
+    expect(knexEngine(k).stats().counters.destroyedBy['max-lifetime']).toBeGreaterThanOrEqual(1)
+    expect(calls).toBeGreaterThanOrEqual(1)
+  })
+
   it('an acquire timeout is a KnexTimeoutError whose cause is the engine PoolError', async () => {
     const k = make({ pool: { min: 0, max: 1 }, acquireConnectionTimeout: 100 })
     const trx = await k.transaction()
@@ -361,10 +402,18 @@ describeWithPostgres('@pools/knex on PostgreSQL', () => {
       }),
     )
     try {
-      await Promise.all([k('things').insert({ id: 1 }), k('things').insert({ id: 2 })])
+      // two transactions at once: two connections, each set up on its own
+      const paths = await Promise.all(
+        [1, 2].map((id) =>
+          k.transaction(async (trx) => {
+            await trx('things').insert({ id })
+            await sleep(50)
+            return (await trx.raw('SHOW search_path')).rows[0].search_path
+          }),
+        ),
+      )
       expect(knexEngine(k).stats().counters.created).toBe(2)
-      const rows = await Promise.all([k.raw('SHOW search_path'), k.raw('SHOW search_path')])
-      for (const r of rows) expect(r.rows[0].search_path).toBe('app, public')
+      expect(paths).toEqual(['app, public', 'app, public'])
     } finally {
       await k.destroy()
     }

@@ -139,6 +139,11 @@ export function translateKnexOptions(
       throw invalid(`pool.${hook} must be a function, got ${typeof given[hook]}.`)
     }
   }
+  if (given.validate !== undefined) {
+    // tarn asks validate() before every checkout: no bypass window
+    out.validateOnBorrow = true
+    out.validationBypassMs = 0
+  }
   return out
 }
 
