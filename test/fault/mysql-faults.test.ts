@@ -8,9 +8,11 @@
  * rejections, a live process. What each scenario measured: docs/faults.md.
  */
 import { inspect } from 'node:util'
-import { isPoolError } from '@pools/core/mysql2'
-import { describe, expect, it } from 'vitest'
+import { createPool, isPoolError } from '@pools/core/mysql2'
+import mysqlPromise from 'mysql2/promise'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { countMysqlConnections, describeWithMysql, harness, waitForMysqlConnections } from '../harness/index.js'
+import { canStartPrivateMariadb, type PrivateMariadb, startPrivateMariadb } from '../mysql2/private-mariadb.js'
 import { useProcessGuards } from './support/guards.js'
 import { end, getConnection, type MysqlError, query, SERVER_ENDED, scalar, useMysqlFaults } from './support/mysql.js'
 import {
@@ -304,6 +306,64 @@ describeWithMysql('fault suite: @pools/core/mysql2', () => {
         await noLeak()
       }
     }, 15_000)
+  })
+
+  describe('11. end() against a frozen server (private MariaDB, SIGSTOP)', () => {
+    let server: PrivateMariadb | undefined
+    beforeAll(async () => {
+      expect(canStartPrivateMariadb, 'mariadb-install-db and mariadbd are installed').toBe(true)
+      server = await startPrivateMariadb()
+    }, 60_000)
+    afterAll(async () => {
+      await server?.destroy()
+    }, 30_000)
+
+    it('destroyTimeoutMs aborts the destroy: every socket (and the KILL QUERY side connection) is torn down, end() settles in bounded time', async () => {
+      const { host, port, user } = server!
+      const pool = createPool(
+        { host, port, user, connectionLimit: 3, connectTimeout: 30_000 },
+        { logger: { warn: (message) => ctx.warnings.push(message) } },
+      )
+      const engine = pool.engine
+      expect(engine.config.destroyTimeoutMs).toBeGreaterThan(0)
+      const [busy, idle] = await Promise.all([getConnection(pool), getConnection(pool)])
+      idle.release()
+      const running = timed(() => query(busy, 'SELECT SLEEP(60)'))
+      await sleep(100)
+      const sockets = [busy, idle].map((conn) => (conn as unknown as { stream: import('node:net').Socket }).stream)
+      server!.freeze()
+      try {
+        const started = performance.now()
+        // closeGraceMs, then the destroy (KILL QUERY on a side connection that never gets a handshake) is
+        // aborted at destroyTimeoutMs: without the abort the borrowed socket would stay open
+        await within(engine.close({ graceMs: 200 }), 10_000, 'close() against a frozen server')
+        const tookMs = performance.now() - started
+        expect(sockets.map((socket) => socket.destroyed)).toEqual([true, true])
+        expect(tookMs).toBeLessThan(200 + engine.config.destroyTimeoutMs + 2_000)
+        const outcome = await within(running, 2_000, "the borrower's query")
+        expect(outcome.error).toBeDefined()
+        expect(engine.state).toBe('closed')
+      } finally {
+        server!.thaw()
+        await engine.close()
+      }
+      // once the server runs again it sees every connection gone
+      const admin = await mysqlPromise.createConnection({ host, port, user })
+      try {
+        await until(
+          async () => {
+            const [rows] = await admin.query(
+              "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND USER = 'root'",
+            )
+            return Number((rows as { n: number }[])[0]!.n) === 0
+          },
+          'the server sees no connection left',
+          5_000,
+        )
+      } finally {
+        await admin.end()
+      }
+    }, 30_000)
   })
 
   it('the process is alive', async () => {

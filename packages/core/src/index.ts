@@ -14,10 +14,13 @@ export type { Clock, TimerHandle } from './clock/clock.js'
 export { systemClock } from './clock/system-clock.js'
 export * from './config/index.js'
 export type { ResourceDriver } from './driver/resource-driver.js'
+export type { HasEngine } from './engine/engine-handle.js'
+export { ENGINE, engineOf } from './engine/engine-handle.js'
+export { MAX_POOL_SIZE } from './engine/limits.js'
 export type { AcquireOptions, CloseOptions, PoolLogger, PoolRuntime } from './engine/pool.js'
 export { createPool, Pool } from './engine/pool.js'
 export type { PoolErrorCode, PoolErrorOptions } from './errors/pool-error.js'
-export { isPoolError, PoolError } from './errors/pool-error.js'
+export { describeCause, isPoolError, PoolError } from './errors/pool-error.js'
 export type {
   AcquirePriority,
   LeakReport,

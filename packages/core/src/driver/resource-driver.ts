@@ -28,8 +28,14 @@ export interface ResourceDriver<T> {
    * engine, never leaked.
    */
   create(signal: AbortSignal): Promise<T>
-  /** Tear a resource down. Errors are reported as `error` events, never thrown at callers. */
-  destroy(resource: T): Promise<void> | void
+  /**
+   * Tear a resource down. Errors are reported as `error` events, never thrown at callers.
+   * `signal` aborts when `destroyTimeoutMs` passes: the driver must then tear the socket down at
+   * once (e.g. `socket.destroy()`, synchronously in its abort listener), because the engine counts
+   * the destroy as finished right after aborting, and `close()` may resolve then. An abort
+   * listener must not throw.
+   */
+  destroy(resource: T, signal: AbortSignal): Promise<void> | void
   /**
    * Is this resource still usable? `false`, a throw, a rejection or no answer
    * within `validationTimeoutMs` all count as invalid.
@@ -50,4 +56,14 @@ export interface ResourceDriver<T> {
    * pool still retries with backoff, so it recovers once the cause is fixed.
    */
   isFatalCreateError?(error: unknown): boolean
+  /**
+   * Let this resource keep the process alive again (e.g. `socket.ref()`). Called when the resource
+   * is lent, only when `allowExitOnIdle` is on. A throw is ignored.
+   */
+  ref?(resource: T): void
+  /**
+   * Let the process exit while this resource is open (e.g. `socket.unref()`). Called when the
+   * resource goes idle, only when `allowExitOnIdle` is on. A throw is ignored.
+   */
+  unref?(resource: T): void
 }

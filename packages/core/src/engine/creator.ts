@@ -50,9 +50,15 @@ export class Creator<T> {
     return this.#retryTimer !== undefined
   }
 
-  /** Start one create, unless stopped, backing off, or a probe is already in flight after failures; returns whether it started. */
-  start(): boolean {
-    if (this.#stopped || this.#retryTimer !== undefined || (this.failures > 0 && this.inFlight > 0)) return false
+  /**
+   * Start one create, unless stopped, backing off, or a probe is already in flight after failures;
+   * returns whether it started. `now`: a caller's own attempt (`failWaiterOnCreateError`), started
+   * even while backing off; the pool starts at most one per waiting caller, and a failed one rejects
+   * its caller, so they cannot loop.
+   */
+  start(now = false): boolean {
+    if (this.#stopped) return false
+    if (!now && (this.#retryTimer !== undefined || (this.failures > 0 && this.inFlight > 0))) return false
     this.inFlight++
     const controller = new AbortController()
     this.#controllers.add(controller)

@@ -38,6 +38,8 @@ export interface HousekeepingPolicy {
 export class Housekeeper<T> {
   #timer: TimerHandle | undefined
   #running = false
+  /** When the armed timer fires (`Infinity` when stopped). */
+  dueAt = Number.POSITIVE_INFINITY
 
   constructor(
     private readonly clock: Clock,
@@ -48,13 +50,20 @@ export class Housekeeper<T> {
   start(): void {
     if (this.#running) return
     this.#running = true
-    this.#schedule()
+    this.#schedule(this.clock.now() + this.policy.intervalMs)
   }
 
   stop(): void {
     this.#running = false
     if (this.#timer !== undefined) this.clock.clearTimeout(this.#timer)
     this.#timer = undefined
+    this.dueAt = Number.POSITIVE_INFINITY
+  }
+
+  /** Run no later than `at` (a resource's idle expiry that falls before the next run). */
+  wakeBy(at: number): void {
+    if (at >= this.dueAt || !this.#running) return
+    this.#schedule(at)
   }
 
   /** One pass; also called directly by tests and after `resize`. */
@@ -79,17 +88,41 @@ export class Housekeeper<T> {
     while (idle.length > this.policy.maxIdle && host.total() > host.min()) host.evict(0, 'max-idle')
     host.scanLeaks(now)
     host.refill()
+    if (this.#running) this.#schedule(this.#nextRun(now))
   }
 
-  #schedule(): void {
+  /**
+   * The next pass: one interval from now, or earlier when an idle resource's idle timeout (while
+   * above `min`), lifetime or keepalive falls due before that, so it is handled on time rather
+   * than up to an interval late.
+   */
+  #nextRun(now: number): number {
+    const { intervalMs, idleTimeoutMs, keepaliveIntervalMs } = this.policy
+    let next = now + intervalMs
+    const idle = this.host.idle
+    const idleExpiry = idleTimeoutMs > 0 && this.host.total() > this.host.min()
+    for (let i = 0; i < idle.length; i++) {
+      const record = idle[i]!
+      if (record.retireAt < next) next = record.retireAt
+      if (idleExpiry && record.lastUsedAt + idleTimeoutMs < next) next = record.lastUsedAt + idleTimeoutMs
+      if (keepaliveIntervalMs > 0 && record.lastAliveAt + keepaliveIntervalMs < next) {
+        next = record.lastAliveAt + keepaliveIntervalMs
+      }
+    }
+    // never a busy loop, whatever the records say
+    return next > now ? next : now + 1
+  }
+
+  #schedule(at: number): void {
+    if (this.#timer !== undefined) this.clock.clearTimeout(this.#timer)
+    this.dueAt = at
     this.#timer = this.clock.setTimeout(
       () => {
         this.#timer = undefined
-        if (!this.#running) return
-        this.run()
-        if (this.#running) this.#schedule()
+        this.dueAt = Number.POSITIVE_INFINITY
+        if (this.#running) this.run()
       },
-      this.policy.intervalMs,
+      at - this.clock.now(),
       true,
     )
   }

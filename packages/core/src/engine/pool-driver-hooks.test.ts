@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { rejectedWith, rejection, setup, track } from './__fixtures__/driver.js'
+import { type Conn, rejectedWith, rejection, setup, track } from './__fixtures__/driver.js'
 
 const authError = Object.assign(new Error('password authentication failed for user "app"'), { code: '28P01' })
 const isFatalCreateError = (error: unknown) => (error as { code?: string }).code === '28P01'
@@ -127,7 +127,7 @@ describe('reset()', () => {
 })
 
 describe('failWaiterOnCreateError', () => {
-  it("with nothing open, every waiting caller gets the failed attempt's error at once", async () => {
+  it("with nothing open, each waiting caller gets its own attempt's error at once (no backoff wait)", async () => {
     const s = setup({ max: 1, acquireTimeoutMs: 30_000, failWaiterOnCreateError: true })
     s.fake.failWith = new Error('connect ECONNREFUSED 127.0.0.1:5432')
     const first = track(s.pool.acquire(), s.clock)
@@ -136,18 +136,20 @@ describe('failWaiterOnCreateError', () => {
     const error = rejectedWith(first, 'POOL_CREATE_FAILED')
     expect(error.cause).toBe(s.fake.failWith)
     rejectedWith(second, 'POOL_CREATE_FAILED')
-    expect(s.fake.createCalls).toHaveLength(1)
+    // pg.Pool semantics: one attempt per caller, the second right after the first failed
+    expect(s.fake.createCalls).toEqual([1_000_000, 1_000_000])
   })
 
-  it('with resources open, each failed create rejects only the longest-waiting caller', async () => {
+  it('with resources open, each failed create rejects only the caller it was for', async () => {
     const s = setup({ max: 2, acquireTimeoutMs: 30_000, failWaiterOnCreateError: true })
     const held = await s.pool.acquire()
     s.fake.failWith = new Error('connect ECONNREFUSED 127.0.0.1:5432')
     const first = track(s.pool.acquire(), s.clock)
     const second = track(s.pool.acquire(), s.clock)
+    s.fake.createImpl = () => new Promise<Conn>(() => {}) // the second caller's attempt hangs
     await s.clock.advance(0)
     rejectedWith(first, 'POOL_CREATE_FAILED')
-    expect(second.settled).toBe(false) // `held` may still come back to it
+    expect(second.settled).toBe(false) // its own attempt is still in flight, and `held` may come back
     s.pool.release(held)
     await s.clock.advance(0)
     expect(second.value).toBe(held)

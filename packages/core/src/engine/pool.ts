@@ -11,11 +11,13 @@ import type { DestroyReason, PoolState, PoolStats } from '../stats/pool-stats.js
 import { StatsRecorder } from '../stats/stats-recorder.js'
 import { Creator } from './creator.js'
 import { DeadlineQueue } from './deadline-queue.js'
+import { ENGINE } from './engine-handle.js'
 import { Housekeeper } from './housekeeper.js'
 import { LeakDetector } from './leak-detector.js'
+import { MAX_POOL_SIZE } from './limits.js'
 import { deferToMicrotask } from './microtask.js'
 import { BORROWED, BUSY, DESTROYED, IDLE, PooledResource } from './pooled-resource.js'
-import { runBounded, validateResource } from './validator.js'
+import { destroyBounded, runBounded, validateResource } from './validator.js'
 import { AbortHook, PRIORITY_INDEX, PRIORITY_NAMES, Waiter, waitFor } from './waiter.js'
 import { WaiterQueue } from './waiter-queue.js'
 
@@ -40,9 +42,26 @@ export interface AcquireOptions {
 export interface CloseOptions {
   /** How long to wait for borrowed resources before destroying them (default `closeGraceMs`). */
   graceMs?: number
+  /**
+   * `true`: callers already queued when `close()` starts are still served (by releases, idle
+   * resources, and creates when nothing is open) before the pool finishes closing, as pg.Pool's
+   * `end()` does; their timeouts and signals still apply, and the grace period still bounds the
+   * whole close (queued callers left when it ends get `POOL_CLOSED`). New acquires are refused
+   * with `POOL_CLOSED` at once either way. Default `false`: queued callers get `POOL_CLOSED` now.
+   */
+  serveWaiting?: boolean
 }
 
-/** Where the pool writes its few log lines (leaks, create failure streaks, background errors). */
+/**
+ * Where the pool writes its few log lines (leaks, create failure streaks, background errors, a
+ * throwing listener). A logger that throws is ignored, never propagated.
+ *
+ * @example
+ * ```ts
+ * const logger: PoolLogger = { warn: (m) => log.warn(m), info: (m) => log.info(m) }
+ * const pool = createPool(driver, config, { logger })
+ * ```
+ */
 export interface PoolLogger {
   warn(message: string): void
   info?(message: string): void
@@ -80,6 +99,26 @@ const consoleLogger: PoolLogger = {
   info: (message) => console.info(message),
 }
 
+/** The user's logger behind a guard: a throwing logger must never break the pool or reach a timer. */
+function guardLogger(logger: PoolLogger): PoolLogger {
+  return {
+    warn(message) {
+      try {
+        logger.warn(message)
+      } catch {
+        // nowhere left to report it
+      }
+    },
+    info(message) {
+      try {
+        logger.info?.(message)
+      } catch {
+        // nowhere left to report it
+      }
+    },
+  }
+}
+
 /**
  * A pool of resources made by a {@link ResourceDriver}. Create one with
  * {@link createPool}.
@@ -97,7 +136,7 @@ export class Pool<T> implements AsyncDisposable {
   readonly #random: () => number
   readonly #logger: PoolLogger | undefined
   readonly #hub = new EventHub<T>((error, event) =>
-    this.#logger?.warn(`[pools:${this.config.name}] a '${event}' listener threw: ${error.message}`),
+    this.#logger?.warn(`[pools:${this.config.name}] a '${event}' listener threw: ${describeCause(error)}`),
   )
   readonly #records = new Map<T, PooledResource<T>>()
   readonly #idle: PooledResource<T>[] = []
@@ -113,6 +152,12 @@ export class Pool<T> implements AsyncDisposable {
   /** The driver has `isBroken`: idle resources must be checked before lending. */
   readonly #checkBroken: boolean
   readonly #returnWork: boolean
+  /** `failWaiterOnCreateError`: every caller gets its own create attempt, backoff or not. */
+  readonly #ownAttempts: boolean
+  /** `allowExitOnIdle` is on and the driver has `ref`/`unref`: lending refs, going idle unrefs. */
+  readonly #refs: boolean
+  /** `idleTimeoutMs` is on and shorter than the housekeeping interval: going idle may need an earlier wake-up. */
+  readonly #idleWake: boolean
   /** Time 1 in this many loans exactly (`timingSampleEvery`); 1 = every loan. */
   readonly #sampleEvery: number
   /** Every loan starts on an exact reading: leak detection measures each loan's hold from it. */
@@ -160,6 +205,13 @@ export class Pool<T> implements AsyncDisposable {
   #closePromise: Promise<void> | undefined
   #closeResolve: (() => void) | undefined
   #graceTimer: TimerHandle | undefined
+  /** `close({ serveWaiting: true })` is serving the callers queued before it. */
+  #draining = false
+  #drainCheckQueued = false
+  readonly #drainCheck = (): void => {
+    this.#drainCheckQueued = false
+    if (this.#draining && this.#waiters.size === 0) this.#endDrain()
+  }
   #failureStreakLogged = false
 
   constructor(driver: ResourceDriver<T>, config?: PoolConfigInput | PoolConfig, runtime: PoolRuntime = {}) {
@@ -172,7 +224,7 @@ export class Pool<T> implements AsyncDisposable {
     if (typeof driver.destroy !== 'function') {
       throw new PoolError('POOL_CONFIG_INVALID', 'createPool(driver): the driver must have a destroy() function.')
     }
-    for (const hook of ['validate', 'reset', 'isBroken', 'isFatalCreateError'] as const) {
+    for (const hook of ['validate', 'reset', 'isBroken', 'isFatalCreateError', 'ref', 'unref'] as const) {
       if (driver[hook] !== undefined && typeof driver[hook] !== 'function') {
         throw new PoolError(
           'POOL_CONFIG_INVALID',
@@ -191,7 +243,7 @@ export class Pool<T> implements AsyncDisposable {
     }
     this.#now = clock.now()
     this.#random = runtime.random ?? Math.random
-    this.#logger = runtime.logger === false ? undefined : (runtime.logger ?? consoleLogger)
+    this.#logger = runtime.logger === false ? undefined : guardLogger(runtime.logger ?? consoleLogger)
     this.#min = c.min
     this.#max = c.max
     this.#validateOnBorrow = c.validateOnBorrow && typeof driver.validate === 'function'
@@ -200,6 +252,9 @@ export class Pool<T> implements AsyncDisposable {
     this.#maxUses = c.maxUses > 0 ? c.maxUses : Number.POSITIVE_INFINITY
     this.#exactStart = c.leakDetectionThresholdMs > 0 || this.#validateOnBorrow
     this.#checkBroken = typeof driver.isBroken === 'function'
+    this.#ownAttempts = c.failWaiterOnCreateError
+    this.#refs = c.allowExitOnIdle && (typeof driver.ref === 'function' || typeof driver.unref === 'function')
+    this.#idleWake = c.idleTimeoutMs > 0 && c.idleTimeoutMs < c.housekeepingIntervalMs
     this.#returnWork =
       typeof driver.reset === 'function' || (c.validateOnReturn && typeof driver.validate === 'function')
     this.#stats = new StatsRecorder(c.health.windowMs)
@@ -247,6 +302,19 @@ export class Pool<T> implements AsyncDisposable {
   }
 
   // ── public API ──────────────────────────────────────────────────────────
+
+  /**
+   * The driver this pool was created with: lets a facade built over an existing pool (e.g. mysql2's
+   * `createPool({ engine })`) find the driver's own settings.
+   */
+  get driver(): ResourceDriver<T> {
+    return this.#driver
+  }
+
+  /** A pool is its own engine: `engineOf(pool) === pool` (see {@link ENGINE}). */
+  get [ENGINE](): Pool<T> {
+    return this
+  }
 
   /** The pool's name (from config). */
   get name(): string {
@@ -330,6 +398,7 @@ export class Pool<T> implements AsyncDisposable {
             record.site = this.#leaks.capturing ? this.#leaks.captureSite(this.acquire) : undefined
             record.leakReported = false
             this.#borrowed++
+            if (this.#refs) this.#ref(record, true)
             if (timed) this.#stats.acquiredAtOnce(now)
             else this.#stats.counters.acquired++
             if (this.#hub.listeners.acquire !== undefined) {
@@ -404,15 +473,20 @@ export class Pool<T> implements AsyncDisposable {
    * destroyed now and its slot refilled as needed; a borrowed one is destroyed
    * when released instead of being reused. Returns false if the pool does not
    * hold `resource` (already destroyed, or foreign): there is nothing to do.
+   *
+   * `reason` `'idle-timeout'` is for a facade that runs its own idle eviction
+   * (generic-pool's evictor): an idle resource is destroyed with that reason, and
+   * a resource that is not idle is left alone (returns false).
    */
-  invalidate(resource: T): boolean {
+  invalidate(resource: T, reason: 'broken' | 'idle-timeout' = 'broken'): boolean {
     const record = this.#records.get(resource)
     if (record === undefined || record.state === DESTROYED) return false
+    if (reason === 'idle-timeout' && record.state !== IDLE) return false
     record.broken = true
     if (record.state === IDLE) {
       const index = this.#idle.indexOf(record)
       if (index !== -1) this.#idle.splice(index, 1)
-      this.#destroy(record, 'broken')
+      this.#destroy(record, reason)
       this.#fill()
     }
     return true
@@ -456,6 +530,13 @@ export class Pool<T> implements AsyncDisposable {
   /**
    * Change `min` and/or `max` at runtime. Idle resources above the new `max`
    * are closed now; borrowed ones above it are closed when released.
+   *
+   * @throws PoolError `POOL_CONFIG_INVALID` unless `min` and `max` are whole numbers with
+   * `0 ≤ min ≤ max` and `1 ≤ max ≤ MAX_POOL_SIZE` (10,000); nothing changes then.
+   * @example
+   * ```ts
+   * pool.resize({ max: 20 })
+   * ```
    */
   resize(size: { min?: number; max?: number }): void {
     this.#assertOpen('resize()')
@@ -468,8 +549,12 @@ export class Pool<T> implements AsyncDisposable {
     const min = size.min ?? this.#min
     const max = size.max ?? this.#max
     const problems: string[] = []
-    if (!Number.isInteger(min) || min < 0) problems.push(`min must be a whole number ≥ 0, got ${String(size.min)}`)
-    if (!Number.isInteger(max) || max < 1) problems.push(`max must be a whole number ≥ 1, got ${String(size.max)}`)
+    if (!Number.isInteger(min) || min < 0 || min > MAX_POOL_SIZE) {
+      problems.push(`min must be a whole number from 0 to ${MAX_POOL_SIZE}, got ${String(size.min)}`)
+    }
+    if (!Number.isInteger(max) || max < 1 || max > MAX_POOL_SIZE) {
+      problems.push(`max must be a whole number from 1 to ${MAX_POOL_SIZE} (MAX_POOL_SIZE), got ${String(size.max)}`)
+    }
     if (problems.length === 0 && min > max) problems.push(`min (${min}) must not exceed max (${max})`)
     if (problems.length > 0) {
       throw this.#error('POOL_CONFIG_INVALID', `resize() was given an invalid size: ${problems.join('; ')}.`)
@@ -502,7 +587,13 @@ export class Pool<T> implements AsyncDisposable {
    * Shut down: new and queued acquires fail with `POOL_CLOSED`, idle resources
    * and in-flight creates are destroyed, borrowed ones are awaited for
    * `graceMs` (`Infinity`: for as long as it takes) and then destroyed.
+   * With `serveWaiting: true`, callers already queued are served first (see {@link CloseOptions}).
    * Idempotent: every call returns the same promise.
+   *
+   * @example
+   * ```ts
+   * await pool.close({ graceMs: 5_000, serveWaiting: true })
+   * ```
    */
   close(options?: CloseOptions): Promise<void> {
     if (this.#closePromise) return this.#closePromise
@@ -518,34 +609,42 @@ export class Pool<T> implements AsyncDisposable {
         ),
       )
     }
+    const serveWaiting = options?.serveWaiting
+    if (serveWaiting !== undefined && typeof serveWaiting !== 'boolean') {
+      return Promise.reject(
+        this.#error('POOL_CONFIG_INVALID', `close() serveWaiting must be a boolean, got ${String(serveWaiting)}.`),
+      )
+    }
     this.#state = 'closing'
     this.#stopping = true
     this.#closePromise = new Promise<void>((resolve) => {
       this.#closeResolve = resolve
     })
     if (this.#hub.has('close')) this.#hub.emit('close', { graceMs })
-    const closed = this.#closedWhileWaiting('acquire()')
     this.#housekeeper.stop()
-    this.#deadlines.clear()
-    this.#creator.stop(closed)
-    for (const waiter of this.#waiters.drain()) {
-      this.#settle(waiter)
-      waiter.reject(closed)
-    }
     const readyWaiters = this.#readyWaiters
     this.#readyWaiters = []
+    this.#readyTarget = 0
     for (const waiter of readyWaiters) waiter.reject(this.#closedWhileWaiting('ready()'))
-    while (this.#idle.length > 0) this.#destroy(this.#idle.pop()!, 'closed')
-    if (this.#records.size > 0 && graceMs !== Number.POSITIVE_INFINITY) {
+    if (graceMs !== Number.POSITIVE_INFINITY) {
       this.#graceTimer = this.#clock.setTimeout(() => {
         this.#graceTimer = undefined
+        if (this.#draining) this.#endDrain()
         for (const record of [...this.#records.values()]) {
           if (record.state === BORROWED) this.#rememberEndedLoan(record, 'close-forced')
           this.#destroy(record, 'close-forced')
         }
+        this.#checkClosed()
       }, graceMs)
     }
-    this.#checkClosed()
+    if (serveWaiting === true && this.#waiters.size > 0) {
+      // queued callers keep their places, timeouts and signals; idle resources go to them first
+      this.#draining = true
+      this.#dispatch()
+      if (this.#waiters.size > 0) return this.#closePromise
+      this.#draining = false
+    }
+    this.#endDrain()
     return this.#closePromise
   }
 
@@ -668,6 +767,7 @@ export class Pool<T> implements AsyncDisposable {
     record.site = site
     record.leakReported = false
     this.#borrowed++
+    if (this.#refs) this.#ref(record, true)
     if (timed) this.#stats.acquired(now - since, now)
     else this.#stats.counters.acquired++
     if (this.#hub.listeners.acquire !== undefined) {
@@ -778,8 +878,13 @@ export class Pool<T> implements AsyncDisposable {
     waiter.settled = true
     const abort = waiter.abort
     if (abort !== undefined) abort.signal.removeEventListener('abort', abort)
-    if (this.#waiters.size === 0) this.#deadlines.clear()
-    else if (!waiter.inOrder && waiter.deadline !== Number.POSITIVE_INFINITY) {
+    if (this.#waiters.size === 0) {
+      this.#deadlines.clear()
+      if (this.#draining && !this.#drainCheckQueued) {
+        this.#drainCheckQueued = true
+        deferToMicrotask(this.#drainCheck)
+      }
+    } else if (!waiter.inOrder && waiter.deadline !== Number.POSITIVE_INFINITY) {
       this.#deadlines.settledOwn(this.#waiters.size)
     }
   }
@@ -796,7 +901,7 @@ export class Pool<T> implements AsyncDisposable {
 
   /** Pair idle resources with waiters, then create what demand and `min` still need. */
   #dispatch(): void {
-    if (this.#state !== 'running') return
+    if (this.#state !== 'running' && !this.#draining) return
     // at most one check in flight per waiter: a failed one makes room for the next idle resource
     while (this.#waiters.size > this.#validatingForWaiters) {
       const record = this.#popIdle()
@@ -814,14 +919,25 @@ export class Pool<T> implements AsyncDisposable {
     this.#fill()
   }
 
-  /** Start creates for unmet demand, `min` and `ready()`, within `max`. */
+  /**
+   * Start creates for unmet demand, `min` and `ready()`, within `max`. With
+   * `failWaiterOnCreateError` each caller not covered by a create in flight gets its own attempt at
+   * once, even while backing off (pg.Pool semantics); `min` and `ready()` wait for the backoff.
+   */
   #fill(): void {
-    if (this.#state !== 'running') return
+    if (this.#state !== 'running' && !this.#draining) return
     const creator = this.#creator
     const open = this.#records.size + creator.inFlight
     const demand = this.#waiters.size - this.#validatingForWaiters - creator.inFlight
-    const floor = Math.max(this.#min, this.#readyTarget) - open
+    const floor = this.#stopping ? 0 : Math.max(this.#min, this.#readyTarget) - open
     let wanted = Math.min(Math.max(demand, floor), this.#max - open)
+    if (this.#ownAttempts && demand > 0) {
+      let own = Math.min(demand, wanted)
+      wanted -= own
+      while (own-- > 0 && creator.start(true)) {
+        // started one caller's own attempt
+      }
+    }
     while (wanted-- > 0 && creator.start()) {
       // started one create
     }
@@ -833,7 +949,7 @@ export class Pool<T> implements AsyncDisposable {
    */
   /** `now`: the release's time (exact or coarse), for the bypass check; the resource was alive then. */
   #makeAvailable(record: PooledResource<T>, verified = false, now?: number): void {
-    if (this.#stopping) {
+    if (this.#stopping && !this.#draining) {
       this.#destroy(record, 'closed')
       return
     }
@@ -842,13 +958,12 @@ export class Pool<T> implements AsyncDisposable {
       this.#fill()
       return
     }
-    if (this.#waiters.size > 0 && this.#state === 'running') {
+    if (this.#waiters.size > 0 && (this.#state === 'running' || this.#draining)) {
       if (this.#checkBroken && !verified) {
         // A release often happens inside the driver's own callback, before it has finished reading
         // the data that came with it, which may say the connection is dead. Hand over one microtask
         // later, when isBroken() sees the final state, instead of lending a resource about to fail.
-        record.state = IDLE
-        this.#idle.push(record)
+        this.#pushIdle(record)
         if (!this.#dispatchQueued) {
           this.#dispatchQueued = true
           deferToMicrotask(this.#queuedDispatch)
@@ -868,8 +983,28 @@ export class Pool<T> implements AsyncDisposable {
         return
       }
     }
+    this.#pushIdle(record)
+  }
+
+  /** `record` goes into the idle stack. */
+  #pushIdle(record: PooledResource<T>): void {
     record.state = IDLE
     this.#idle.push(record)
+    if (this.#refs) this.#ref(record, false)
+    // With an idle timeout shorter than the housekeeping interval, this resource may expire before
+    // the housekeeper's next run: wake it up in time. (Otherwise each run arms the timer for the
+    // earliest idle expiry it saw, and a resource going idle now expires after that.)
+    if (this.#idleWake) this.#housekeeper.wakeBy(record.lastUsedAt + this.config.idleTimeoutMs)
+  }
+
+  /** `ref` (lent) or `unref` (idle) the resource through the driver; a throwing hook is ignored. */
+  #ref(record: PooledResource<T>, ref: boolean): void {
+    try {
+      if (ref) this.#driver.ref?.(record.resource)
+      else this.#driver.unref?.(record.resource)
+    } catch {
+      // a resource that cannot be unref'd only keeps the process alive a little longer
+    }
   }
 
   async #validateForWaiter(record: PooledResource<T>): Promise<void> {
@@ -926,7 +1061,7 @@ export class Pool<T> implements AsyncDisposable {
 
   #return(record: PooledResource<T>, now: number): void {
     let reason: DestroyReason | undefined
-    if (this.#stopping) reason = 'closed'
+    if (this.#stopping && !this.#draining) reason = 'closed'
     else if (now >= record.retireAt) reason = 'max-lifetime'
     else if (record.uses >= this.#maxUses) reason = 'max-uses'
     else if (this.#records.size > this.#max) reason = 'resized'
@@ -1045,7 +1180,7 @@ export class Pool<T> implements AsyncDisposable {
 
   /** A create succeeded; returns an error to refuse the resource (counted as a failed create). */
   #onCreated(resource: T, createMs: number): PoolError | undefined {
-    if (this.#stopping) {
+    if (this.#stopping && !this.#draining) {
       this.#abandon(resource)
       this.#checkClosed()
       return undefined
@@ -1077,7 +1212,7 @@ export class Pool<T> implements AsyncDisposable {
   }
 
   #onCreateFailed(error: PoolError, timedOut: boolean, attempt: number, retryInMs: number, fatal: boolean): void {
-    if (this.#stopping) {
+    if (this.#stopping && !this.#draining) {
       this.#checkClosed()
       return
     }
@@ -1095,13 +1230,16 @@ export class Pool<T> implements AsyncDisposable {
       this.#readyTarget = 0
       for (const waiter of readyWaiters) waiter.reject(error)
     }
-    // Nothing is open, so no release can serve the queue, and retrying soon will not help
-    // (e.g. a wrong password): fail the waiters now instead of at their timeouts.
-    if (fatal && this.#records.size === 0) this.#failWaiters(error)
+    // Nothing is open and nothing is on its way, so no release or create can serve the queue, and
+    // retrying soon will not help (e.g. a wrong password): fail the waiters now, not at their timeouts.
+    if (fatal && this.#records.size === 0 && this.#creator.inFlight === 0) this.#failWaiters(error)
     else if (this.config.failWaiterOnCreateError) {
-      // nothing open: no release can serve anyone, so every caller gets this attempt's error at once
-      if (this.#records.size === 0) this.#failWaiters(error)
-      else this.#failOneWaiter(error)
+      // pg.Pool semantics: each caller gets its own attempt, and the caller this one was serving
+      // gets its error. The creates still in flight serve the callers queued first; the caller
+      // left over is the one this attempt was for. The others keep their places.
+      if (this.#waiters.size - this.#validatingForWaiters > this.#creator.inFlight) this.#failOneWaiter(error)
+      // the callers still uncovered get their next attempt now, without a backoff wait
+      this.#fill()
     }
   }
 
@@ -1156,19 +1294,17 @@ export class Pool<T> implements AsyncDisposable {
   #destroyOrphan(resource: T): void {
     this.#pendingDestroys++
     const driver = this.#driver
-    void runBounded(() => driver.destroy(resource), this.config.destroyTimeoutMs, this.#clock, 'destroy()').then(
-      (failure) => {
-        this.#pendingDestroys--
-        if (failure !== undefined) {
-          this.#stats.counters.destroyErrors++
-          this.#backgroundError(
-            this.#error('POOL_DESTROY_FAILED', `destroy() failed: ${failure.message}`, failure),
-            resource,
-          )
-        }
-        this.#checkClosed()
-      },
-    )
+    void destroyBounded(driver, resource, this.config.destroyTimeoutMs, this.#clock).then((failure) => {
+      this.#pendingDestroys--
+      if (failure !== undefined) {
+        this.#stats.counters.destroyErrors++
+        this.#backgroundError(
+          this.#error('POOL_DESTROY_FAILED', `destroy() failed: ${failure.message}`, failure),
+          resource,
+        )
+      }
+      this.#checkClosed()
+    })
   }
 
   // ── timeouts, aborts, leaks ─────────────────────────────────────────────
@@ -1243,8 +1379,25 @@ export class Pool<T> implements AsyncDisposable {
 
   // ── closing and errors ──────────────────────────────────────────────────
 
+  /**
+   * The part of closing that waits for no one: refuse the callers still queued, stop creating,
+   * destroy idle resources. Runs when `close()` starts, or once the queue it serves is empty.
+   */
+  #endDrain(): void {
+    this.#draining = false
+    const closed = this.#closedWhileWaiting('acquire()')
+    this.#deadlines.clear()
+    this.#creator.stop(closed)
+    for (const waiter of this.#waiters.drain()) {
+      this.#settle(waiter)
+      waiter.reject(closed)
+    }
+    while (this.#idle.length > 0) this.#destroy(this.#idle.pop()!, 'closed')
+    this.#checkClosed()
+  }
+
   #checkClosed(): void {
-    if (this.#state !== 'closing') return
+    if (this.#state !== 'closing' || this.#draining) return
     if (this.#records.size > 0 || this.#creator.inFlight > 0 || this.#pendingDestroys > 0) return
     if (this.#graceTimer !== undefined) this.#clock.clearTimeout(this.#graceTimer)
     this.#graceTimer = undefined

@@ -76,3 +76,42 @@ export function runBounded(
     }
   })
 }
+
+/**
+ * Run the driver's `destroy` under `timeoutMs`. When the time runs out the destroy's signal is
+ * aborted first (the driver tears the socket down at once, synchronously in its abort listener)
+ * and only then is the destroy considered finished, with an error. Resolves the error, or
+ * undefined on success. Never rejects.
+ */
+export function destroyBounded<T>(
+  driver: ResourceDriver<T>,
+  resource: T,
+  timeoutMs: number,
+  clock: Clock,
+): Promise<Error | undefined> {
+  return new Promise((resolve) => {
+    const controller = new AbortController()
+    let done = false
+    const finish = (outcome: Error | undefined): void => {
+      if (done) return
+      done = true
+      clock.clearTimeout(timer)
+      resolve(outcome)
+    }
+    const timer = clock.setTimeout(() => {
+      const error = new Error(
+        `destroy() did not finish within ${timeoutMs} ms (destroyTimeoutMs); its signal was aborted so the driver closes the socket now`,
+      )
+      controller.abort(error)
+      finish(error)
+    }, timeoutMs)
+    try {
+      Promise.resolve(driver.destroy(resource, controller.signal)).then(
+        () => finish(undefined),
+        (error: unknown) => finish(asError(error)),
+      )
+    } catch (error) {
+      finish(asError(error))
+    }
+  })
+}

@@ -71,11 +71,28 @@ export function isPoolError(value: unknown, code?: PoolErrorCode): value is Pool
   return ok && (code === undefined || (value as PoolError).code === code)
 }
 
-/** A short, credential-free description of an unknown thrown value, for messages. */
+/**
+ * A short description of an unknown thrown value for an error message or log line: the error's
+ * `code` (when it has one the message does not already contain) and its message, or `String(value)`.
+ * It never adds anything beyond those, so it is as credential-free as the value's own message
+ * (drivers' connect errors name host and port, never the password). Never throws.
+ *
+ * @example
+ * ```ts
+ * import { describeCause } from '@pools/core'
+ * describeCause(Object.assign(new Error('connect refused'), { code: 'ECONNREFUSED' }))
+ * // 'ECONNREFUSED: connect refused'
+ * ```
+ */
 export function describeCause(cause: unknown): string {
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code
-    return typeof code === 'string' && !cause.message.includes(code) ? `${code}: ${cause.message}` : cause.message
+  try {
+    if (cause instanceof Error) {
+      const code = (cause as { code?: unknown }).code
+      const message = String(cause.message)
+      return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message
+    }
+    return String(cause)
+  } catch {
+    return Object.prototype.toString.call(cause)
   }
-  return String(cause)
 }

@@ -8,10 +8,11 @@ type OnceWrapper<T, K extends PoolEventName> = PoolListener<T, K> & { listener?:
 /**
  * A small typed emitter. Emitting to an event with no listeners costs one
  * property read (`has`), so the pool checks before building a payload. A
- * throwing listener is reported as an `error` event (or, with no `error`
- * listener, to `unhandled`) and never reaches the pool; an `error` event with
- * no listener is dropped, never thrown (unlike Node's EventEmitter, so a pool
- * cannot crash the process).
+ * throwing listener (or an async one whose promise rejects) is reported as an
+ * `error` event (or, with no `error` listener, to `unhandled`) and never
+ * reaches the pool; a throwing `error` listener goes to `unhandled`. An `error`
+ * event with no listener is dropped, never thrown (unlike Node's EventEmitter,
+ * so a pool cannot crash the process).
  */
 export class EventHub<T> {
   /** Listener arrays by event; a key is present only while it has listeners. */
@@ -56,13 +57,41 @@ export class EventHub<T> {
     if (!list) return
     for (const listener of list) {
       try {
-        listener(payload)
+        const result: unknown = (listener as (payload: PoolEvents<T>[K]) => unknown)(payload)
+        // an async listener's rejection would otherwise be an unhandled rejection
+        if (result !== undefined && typeof (result as PromiseLike<unknown>)?.then === 'function') {
+          ;(result as PromiseLike<unknown>).then(undefined, (thrown: unknown) => this.#failed(event, thrown))
+        }
       } catch (thrown) {
-        if (event === 'error') continue
-        const error = thrown instanceof Error ? thrown : new Error(String(thrown))
-        if (this.listeners.error) this.emit('error', { error, resource: undefined })
-        else this.unhandled?.(error, event)
+        this.#failed(event, thrown)
       }
     }
   }
+
+  /** A listener threw (or its promise rejected): tell `error` listeners, or `unhandled`. Never throws. */
+  #failed(event: PoolEventName, thrown: unknown): void {
+    const error = toError(thrown)
+    // an `error` listener's own failure goes straight to `unhandled`: no loop
+    if (event !== 'error' && this.listeners.error) {
+      this.emit('error', { error, resource: undefined })
+      return
+    }
+    try {
+      this.unhandled?.(error, event)
+    } catch {
+      // the last resort failed too (a throwing logger): nothing is left to tell
+    }
+  }
+}
+
+/** An Error for any thrown value, even one that cannot be turned into a string. */
+export function toError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown
+  let text: string
+  try {
+    text = String(thrown)
+  } catch {
+    text = Object.prototype.toString.call(thrown)
+  }
+  return new Error(text)
 }

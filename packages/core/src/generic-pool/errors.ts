@@ -1,5 +1,4 @@
-import { isPoolError, PoolError, type PoolErrorCode } from '../errors/pool-error.js'
-import type { PoolStats } from '../stats/pool-stats.js'
+import { isPoolError, PoolError, type PoolErrorCode, type PoolStats } from '../index.js'
 
 /** generic-pool's messages, kept word for word: code that matches on them keeps working. */
 export const MESSAGES = {
@@ -7,6 +6,7 @@ export const MESSAGES = {
   draining: 'pool is draining and cannot accept work',
   queueFull: 'max waitingClients count exceeded',
   notBorrowed: 'Resource not currently part of this pool',
+  destroyTimeout: 'destroy timed out',
 } as const
 
 /**

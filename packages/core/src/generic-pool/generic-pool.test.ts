@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { describe, expect, it } from 'vitest'
-import type { PoolEvents } from '../events/pool-events.js'
-import { FakeClock, flushMicrotasks } from '../testing/fake-clock.js'
+import type { PoolEvents } from '../index.js'
+import { FakeClock, flushMicrotasks } from '../testing/index.js'
 import genericPool, {
   createPool,
   type Factory,
@@ -126,7 +126,8 @@ describe('createPool: the generic-pool 3.x surface', () => {
       validateOnBorrow: true,
       validateOnReturn: true,
       validationBypassMs: 0,
-      idleTimeoutMs: 10_000,
+      // idle resources are evicted by generic-pool's own evictor, not the engine's idle timeout
+      idleTimeoutMs: 0,
       housekeepingIntervalMs: 500,
       maxLifetimeMs: 0,
     })
@@ -136,10 +137,11 @@ describe('createPool: the generic-pool 3.x surface', () => {
       acquireTimeoutMs: 0,
       validateOnBorrow: false,
       validateOnReturn: false,
-      idleTimeoutMs: 30_000,
+      idleTimeoutMs: 0,
       maxLifetimeMs: 0,
     })
-    expect(setup({ evictionRunIntervalMillis: 0 }).pool.engine.config.idleTimeoutMs).toBe(0)
+    // the engine's idle timeout only when asked for under `pools`
+    expect(setup({ pools: { idleTimeoutMs: 60_000 } }).pool.engine.config.idleTimeoutMs).toBe(60_000)
   })
 
   it('rejects a negative duration at construction, naming the generic-pool option', () => {
@@ -601,7 +603,10 @@ describe('events', () => {
     await pool.destroy(b)
     await clock.advance(100)
     expect(errors).toHaveLength(2)
-    expect((errors[1] as Error).message).toMatch(/within 100 ms/)
+    // generic-pool's wording; the engine's detailed error is the cause
+    expect((errors[1] as Error).message).toBe('destroy timed out')
+    expect(isPoolError(errors[1], 'POOL_DESTROY_FAILED')).toBe(true)
+    expect(String(((errors[1] as Error).cause as Error).message)).toMatch(/within 100 ms/)
   })
 
   it('without listeners, factory errors never throw: they are logged through the runtime logger', async () => {
@@ -677,25 +682,68 @@ describe('start, autostart and ready', () => {
   })
 })
 
-describe('idle eviction', () => {
-  async function idleAfter(options: Options, ms: number): Promise<number> {
+describe("idle eviction: generic-pool's evictor", () => {
+  async function idleAfter(options: Options, ms: number, step = 250): Promise<number> {
     const { pool, clock } = setup({ max: 3, ...options })
     const loans = [await pool.acquire(), await pool.acquire(), await pool.acquire()]
     for (const r of loans) await pool.release(r)
-    await clock.advance(ms)
+    for (let t = 0; t < ms; t += step) await clock.advance(step)
+    await settle()
     return pool.available
   }
 
-  it('evicts idle resources above min after idleTimeoutMillis (default 30 s) even without evictionRunIntervalMillis', async () => {
-    expect(await idleAfter({}, 29_000)).toBe(3)
-    expect(await idleAfter({}, 32_000)).toBe(0)
-    expect(await idleAfter({ min: 1 }, 60_000)).toBe(1)
-    expect(await idleAfter({ idleTimeoutMillis: 5_000 }, 7_000)).toBe(0)
-    expect(await idleAfter({ softIdleTimeoutMillis: 2_000 }, 4_000)).toBe(0)
+  it('never evicts without evictionRunIntervalMillis (generic-pool default 0), whatever idleTimeoutMillis says', async () => {
+    expect(await idleAfter({}, 120_000, 10_000)).toBe(3)
+    expect(await idleAfter({ idleTimeoutMillis: 1_000 }, 60_000, 10_000)).toBe(3)
+    expect(await idleAfter({ evictionRunIntervalMillis: 0, idleTimeoutMillis: 1_000 }, 60_000, 10_000)).toBe(3)
   })
 
-  it('an explicit evictionRunIntervalMillis: 0 never evicts', async () => {
-    expect(await idleAfter({ evictionRunIntervalMillis: 0 }, 3_600_000)).toBe(3)
+  it('evicts resources idle longer than idleTimeoutMillis (default 30 s) at each run, numTestsPerEvictionRun at a time', async () => {
+    expect(await idleAfter({ evictionRunIntervalMillis: 1_000 }, 30_000)).toBe(3)
+    expect(await idleAfter({ evictionRunIntervalMillis: 1_000 }, 31_000)).toBe(0)
+    expect(await idleAfter({ evictionRunIntervalMillis: 1_000, numTestsPerEvictionRun: 1 }, 31_000)).toBe(2)
+    expect(await idleAfter({ evictionRunIntervalMillis: 1_000, numTestsPerEvictionRun: 1 }, 33_000)).toBe(0)
+    // idleTimeoutMillis goes below min: generic-pool destroys and creates again
+    const { pool, clock, created, destroyed } = setup({
+      max: 2,
+      min: 2,
+      evictionRunIntervalMillis: 500,
+      idleTimeoutMillis: 1_000,
+    })
+    await settle()
+    expect(created).toHaveLength(2)
+    for (let t = 0; t < 1_500; t += 250) await clock.advance(250)
+    await settle()
+    expect(destroyed).toHaveLength(2)
+    expect(created).toHaveLength(4)
+    expect(pool.available).toBe(2)
+    expect(pool.stats().counters.destroyedBy['idle-timeout']).toBe(2)
+  })
+
+  it('softIdleTimeoutMillis evicts only while more than min are idle', async () => {
+    expect(await idleAfter({ evictionRunIntervalMillis: 500, softIdleTimeoutMillis: 2_000 }, 3_000)).toBe(0)
+    expect(await idleAfter({ evictionRunIntervalMillis: 500, softIdleTimeoutMillis: 2_000, min: 1 }, 3_000)).toBe(1)
+  })
+
+  it('autostart: false starts the evictor at the first acquire; drain() stops it', async () => {
+    const { pool, clock } = setup({
+      max: 1,
+      autostart: false,
+      evictionRunIntervalMillis: 1_000,
+      idleTimeoutMillis: 800,
+    })
+    await clock.advance(500)
+    await pool.release(await pool.acquire()) // started at t=500: runs at 1500, 2500, …
+    await clock.advance(900) // t=1400
+    expect(pool.available).toBe(1)
+    await clock.advance(200) // t=1600: the run at 1500 found it idle 1000 ms
+    expect(pool.available).toBe(0)
+    const drained = setup({ max: 1, evictionRunIntervalMillis: 1_000, idleTimeoutMillis: 800 })
+    await drained.pool.release(await drained.pool.acquire())
+    await drained.pool.drain()
+    await drained.clock.advance(10_000)
+    expect(drained.pool.available).toBe(1)
+    await drained.pool.clear()
   })
 
   it('never retires a resource for its age (generic-pool has no max lifetime)', async () => {

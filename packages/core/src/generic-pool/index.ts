@@ -18,9 +18,8 @@
 import { TimeoutError } from './errors.js'
 import { createPool, Pool } from './pool.js'
 
-export type { PoolRuntime } from '../engine/pool.js'
-export type { PoolErrorCode } from '../errors/pool-error.js'
-export { isPoolError, PoolError } from '../errors/pool-error.js'
+export type { PoolErrorCode, PoolRuntime } from '../index.js'
+export { isPoolError, PoolError } from '../index.js'
 export { TimeoutError } from './errors.js'
 export type { Factory, Options, PromiseLibrary } from './options.js'
 export { createPool, Pool } from './pool.js'

@@ -1,18 +1,24 @@
 import { EventEmitter } from 'node:events'
-import { parsePoolConfig } from '../config/parse-pool-config.js'
-import type { ResourceDriver } from '../driver/resource-driver.js'
 import {
   type AcquireOptions,
   createPool as createEnginePool,
+  describeCause,
+  ENGINE,
   type Pool as EnginePool,
+  isPoolError,
+  type LeakReport,
+  PoolError,
+  type PoolErrorCode,
+  type PoolHealth,
   type PoolLogger,
   type PoolRuntime,
-} from '../engine/pool.js'
-import { describeCause, isPoolError, PoolError, type PoolErrorCode } from '../errors/pool-error.js'
-import type { LeakReport } from '../events/pool-events.js'
-import type { PoolHealth } from '../health/pool-health.js'
-import type { PoolStats } from '../stats/pool-stats.js'
+  type PoolStats,
+  parsePoolConfig,
+  type ResourceDriver,
+  systemClock,
+} from '../index.js'
 import { acquireError, MESSAGES, returnError } from './errors.js'
+import { Evictor, evictionSettings } from './evictor.js'
 import { type Factory, type Options, type PromiseLibrary, resolveOptions } from './options.js'
 
 const HIGH: AcquireOptions = Object.freeze({ priority: 'high' })
@@ -54,6 +60,7 @@ export class Pool<T> extends EventEmitter {
   readonly #maxWaitingClients: number
   readonly #promise: PromiseLibrary | undefined
   readonly #logger: PoolLogger | undefined
+  readonly #evictor: Evictor<T>
   #started: boolean
   #draining = false
   #drained: Promise<void> | undefined
@@ -78,25 +85,48 @@ export class Pool<T> extends EventEmitter {
     this.#logger = runtime.logger === false ? undefined : (runtime.logger ?? consoleLogger)
 
     const validate = factory.validate
+    /** Resources whose destroy ran past destroyTimeoutMillis: reported with generic-pool's wording. */
+    const destroyTimedOut = new Set<T>()
     const driver: ResourceDriver<T> = {
       create: () => factory.create() as Promise<T>,
-      destroy: (resource) => factory.destroy(resource) as Promise<void>,
+      destroy: (resource, signal) => {
+        signal?.addEventListener('abort', () => destroyTimedOut.add(resource), { once: true })
+        return factory.destroy(resource) as Promise<void>
+      },
       validate: validate === undefined ? undefined : (resource) => factory.validate!(resource),
     }
-    // autostart: false defers `min`: the engine starts at 0 and is resized by start().
-    const engine = createEnginePool(driver, { ...resolved.config, min: this.#started ? config.min : 0 }, runtime)
+    // autostart: false defers `min`: the engine starts at 0 and is resized by start(). Idle resources are
+    // evicted by generic-pool's own evictor (below), not by the engine's idle timeout, unless `pools` says so.
+    const engineConfig = { ...resolved.config, min: this.#started ? config.min : 0 }
+    if (options?.pools?.idleTimeoutMs === undefined) engineConfig.idleTimeoutMs = 0
+    const engine = createEnginePool(driver, engineConfig, runtime)
     this.engine = engine
+    this.#evictor = new Evictor(engine, runtime.clock ?? systemClock, evictionSettings(options ?? {}, config.min))
     engine.on('createError', ({ error }) => {
       this.#emit('factoryCreateError', error.cause !== undefined ? error.cause : error)
     })
     // Listening to `error` stops the engine's own logging of background errors, so the rest is logged here.
-    engine.on('error', ({ error }) => {
+    engine.on('error', ({ error, resource }) => {
+      let reported: unknown = error.cause !== undefined ? error.cause : error
+      if (isPoolError(error, 'POOL_DESTROY_FAILED') && resource !== undefined && destroyTimedOut.delete(resource)) {
+        // generic-pool: `new Error('destroy timed out')` after destroyTimeoutMillis
+        reported = new PoolError('POOL_DESTROY_FAILED', MESSAGES.destroyTimeout, {
+          cause: error,
+          poolName: engine.name,
+        })
+      }
       if (isPoolError(error, 'POOL_DESTROY_FAILED') && this.listenerCount('factoryDestroyError') > 0) {
-        this.#emit('factoryDestroyError', error.cause !== undefined ? error.cause : error)
+        this.#emit('factoryDestroyError', reported)
       } else {
         this.#logger?.warn(`[pools:${engine.name}] ${error.message}`)
       }
     })
+    if (this.#started) this.#evictor.start()
+  }
+
+  /** The engine, for `engineOf(pool)` and other `@pools/core` tools. */
+  get [ENGINE](): EnginePool<T> {
+    return this.engine
   }
 
   // ── generic-pool properties ─────────────────────────────────────────────
@@ -139,6 +169,7 @@ export class Pool<T> extends EventEmitter {
   start(): void {
     if (this.#draining || this.#started) return
     this.#started = true
+    this.#evictor.start()
     if (this.#min > 0) this.engine.resize({ min: this.#min })
   }
 
@@ -226,6 +257,8 @@ export class Pool<T> extends EventEmitter {
       const check = (): void => {
         if (engine.pending > 0 || (engine.state !== 'closed' && engine.borrowed > 0)) return
         for (const event of SETTLING_EVENTS) engine.off(event, check)
+        // generic-pool stops its evictor once drained
+        this.#evictor.stop()
         resolve()
       }
       for (const event of SETTLING_EVENTS) engine.on(event, check)

@@ -6,8 +6,8 @@
  * deliberately differ, the last block pins the difference down.
  */
 import { createRequire } from 'node:module'
-import { describe, expect, it } from 'vitest'
-import { FakeClock } from '../testing/fake-clock.js'
+import { describe, expect, it, vi } from 'vitest'
+import { FakeClock } from '../testing/index.js'
 import { createPool, type Factory, type Options } from './index.js'
 
 const require = createRequire(import.meta.url)
@@ -562,5 +562,160 @@ describe('side by side: deliberate differences', () => {
     expect(theirs.trace.at(-1)).toBe('[closed] size=0 available=1 borrowed=0 pending=0 spare=2 max=2 min=0 held=')
     expect(mine.trace.at(-1)).toBe('[closed] size=0 available=0 borrowed=0 pending=0 spare=2 max=2 min=0 held=')
     expect(steps(mine.trace).slice(0, -1)).toEqual(steps(theirs.trace).slice(0, -1))
+  })
+})
+
+/**
+ * The evictor side by side: generic-pool runs on vitest's fake timers (setTimeout and Date), ours on a
+ * FakeClock; the script advances both by the same amounts.
+ */
+type TimedScript = (d: Driver, advance: (ms: number) => Promise<void>) => Promise<void>
+
+async function expectSameOverTime(options: Options, script: TimedScript): Promise<Driver> {
+  const theirs = new Driver(generic(options))
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+  try {
+    theirs.start()
+    await script(theirs, async (ms) => {
+      for (let t = 0; t < ms; t += 100) await vi.advanceTimersByTimeAsync(100)
+      await settle()
+    })
+    // generic-pool's evictor timer is unref'd but still scheduled: let it go with the fake timers
+    await theirs.pool.drain()
+    vi.clearAllTimers()
+  } finally {
+    vi.useRealTimers()
+  }
+  const clock = new FakeClock()
+  const mine = new Driver((factory) => createPool(factory, options, { clock, logger: false })).start()
+  await script(mine, async (ms) => {
+    for (let t = 0; t < ms; t += 100) await clock.advance(100)
+    await settle()
+  })
+  expect(steps(mine.trace)).toEqual(steps(theirs.trace))
+  expect(mine.served).toEqual(theirs.served)
+  return mine
+}
+
+/** Borrow `labels` at once, then release them in order. */
+async function borrowAndRelease(d: Driver, labels: string[]): Promise<void> {
+  for (const label of labels) d.acquire(label)
+  await settle()
+  for (const label of labels) d.release(label)
+  await settle()
+}
+
+describe('side by side with generic-pool 3.9.0: the evictor (evictionRunIntervalMillis)', () => {
+  it('idleTimeoutMillis: evicted at the first run after it, numTestsPerEvictionRun per run', async () => {
+    const mine = await expectSameOverTime(
+      { max: 4, evictionRunIntervalMillis: 1_000, idleTimeoutMillis: 4_500 },
+      async (d, advance) => {
+        await borrowAndRelease(d, ['a', 'b', 'c', 'd'])
+        await advance(4_000)
+        d.snap('t=4000')
+        await advance(1_000)
+        d.snap('t=5000')
+        await advance(1_000)
+        d.snap('t=6000')
+      },
+    )
+    expect(mine.trace).toContain('[t=5000] size=1 available=1 borrowed=0 pending=0 spare=3 max=4 min=0 held=')
+  })
+
+  it('the examination resumes where the previous run stopped (numTestsPerEvictionRun: 1)', async () => {
+    const mine = await expectSameOverTime(
+      { max: 3, evictionRunIntervalMillis: 1_000, idleTimeoutMillis: 2_500, numTestsPerEvictionRun: 1 },
+      async (d, advance) => {
+        for (const label of ['a', 'b', 'c']) d.acquire(label)
+        await settle()
+        d.release('a')
+        await settle()
+        await advance(1_000)
+        d.release('b')
+        d.release('c')
+        await settle()
+        for (let t = 2_000; t <= 7_000; t += 1_000) {
+          await advance(1_000)
+          d.snap(`t=${t}`)
+        }
+      },
+    )
+    // t=1000 looked at a, t=2000 at b, t=3000 at c: a (idle 3000 ms) only goes at t=4000
+    expect(mine.trace).toContain('[t=3000] size=3 available=3 borrowed=0 pending=0 spare=0 max=3 min=0 held=')
+    expect(mine.trace).toContain('[t=4000] size=2 available=2 borrowed=0 pending=0 spare=1 max=3 min=0 held=')
+  })
+
+  it('softIdleTimeoutMillis keeps min idle; idleTimeoutMillis goes below min and min is refilled', async () => {
+    await expectSameOverTime(
+      { max: 4, min: 2, evictionRunIntervalMillis: 500, softIdleTimeoutMillis: 1_000, idleTimeoutMillis: 60_000 },
+      async (d, advance) => {
+        await borrowAndRelease(d, ['a', 'b', 'c', 'd'])
+        await advance(2_000)
+        d.snap('soft')
+      },
+    )
+    await expectSameOverTime(
+      { max: 2, min: 2, evictionRunIntervalMillis: 500, idleTimeoutMillis: 1_000 },
+      async (d, advance) => {
+        await borrowAndRelease(d, ['a', 'b'])
+        await advance(1_600)
+        d.snap('hard')
+      },
+    )
+  })
+
+  it('autostart: false starts the evictor at the first acquire; drain() stops it', async () => {
+    await expectSameOverTime(
+      { max: 1, autostart: false, evictionRunIntervalMillis: 1_000, idleTimeoutMillis: 800 },
+      async (d, advance) => {
+        await advance(500)
+        await borrowAndRelease(d, ['a'])
+        await advance(900)
+        d.snap('t=1400')
+        await advance(200)
+        d.snap('t=1600')
+      },
+    )
+    await expectSameOverTime(
+      { max: 1, evictionRunIntervalMillis: 1_000, idleTimeoutMillis: 800 },
+      async (d, advance) => {
+        await borrowAndRelease(d, ['a'])
+        d.drain()
+        await settle()
+        await advance(5_000)
+        d.snap('drained')
+      },
+    )
+  })
+
+  it('no evictionRunIntervalMillis: nothing is ever evicted', async () => {
+    await expectSameOverTime({ max: 2, idleTimeoutMillis: 1_000, softIdleTimeoutMillis: 500 }, async (d, advance) => {
+      await borrowAndRelease(d, ['a', 'b'])
+      await advance(10_000)
+      d.snap('later')
+    })
+  })
+
+  it('a destroy that outlives destroyTimeoutMillis: factoryDestroyError "destroy timed out"', async () => {
+    const hanging = { create: async () => ({ id: 1 }), destroy: () => new Promise<void>(() => {}) }
+    const messages: string[] = []
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    try {
+      const theirs = genericPool.createPool(hanging, {
+        destroyTimeoutMillis: 200,
+      } as import('generic-pool').Options) // in generic-pool's code, missing from its typings
+      theirs.on('factoryDestroyError', (error: Error) => messages.push(`theirs: ${error.message}`))
+      await theirs.destroy(await theirs.acquire())
+      await vi.advanceTimersByTimeAsync(250)
+    } finally {
+      vi.useRealTimers()
+    }
+    const clock = new FakeClock()
+    const mine = createPool(hanging, { destroyTimeoutMillis: 200 }, { clock, logger: false })
+    mine.on('factoryDestroyError', (error: Error) => messages.push(`ours: ${error.message}`))
+    await mine.destroy(await mine.acquire())
+    await clock.advance(250)
+    await settle()
+    expect(messages).toEqual(['theirs: destroy timed out', 'ours: destroy timed out'])
   })
 })

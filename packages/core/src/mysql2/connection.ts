@@ -1,8 +1,6 @@
 import type { Duplex } from 'node:stream'
 import type { PoolConnection as Mysql2PoolConnection } from 'mysql2'
 import mysql from 'mysql2'
-import type { ResourceDriver } from '../driver/resource-driver.js'
-import type { ResetMode } from './options.js'
 
 /** Server status flags (MySQL's mysql_com.h; mysql2's lib/constants/server_status.js). */
 const SERVER_STATUS_IN_TRANS = 1
@@ -39,6 +37,8 @@ type PoolConnectionClass = new (
 ) => Mysql2PoolConnection & ConnectionInternals
 
 const PoolConnectionBase = (mysql as unknown as { PoolConnection: PoolConnectionClass }).PoolConnection
+const ConnectionClass = (mysql as unknown as { Connection: new (options: { config: unknown }) => mysql.Connection })
+  .Connection
 const realEnd = (mysql as unknown as { Connection: { prototype: { end(this: unknown): unknown } } }).Connection
   .prototype.end
 
@@ -85,6 +85,21 @@ export class PooledConnection extends PoolConnectionBase {
   declare _poolsRunning: number | undefined
   /** A statement failed with an error that ends the session (KILL, shutdown, wait_timeout). */
   declare _poolsSessionEnded: boolean | undefined
+
+  /**
+   * What `JSON.stringify` shows of a connection (e.g. in a logged `pool.leaks()` report): who it is, never
+   * its credentials, and no circular references into the pool and the socket.
+   */
+  toJSON(): { threadId: number | null; host?: string; port?: number; user?: string; database?: string } {
+    const config = this.config as { host?: string; port?: number; user?: string; database?: string }
+    return {
+      threadId: this.threadId ?? null,
+      host: config.host,
+      port: config.port,
+      user: config.user,
+      database: config.database,
+    }
+  }
 
   // Called by mysql2's constructor too (handshake), before any field of this class exists.
   override addCommand(command: unknown): unknown {
@@ -155,7 +170,7 @@ export function isBroken(connection: PooledConnection): boolean {
  * as in mysql2); a healthy one still running a command (forced close, leak reclaim, timeout) fails that
  * command with an error that says why.
  */
-function close(connection: PooledConnection): Promise<void> | undefined {
+export function close(connection: PooledConnection): Promise<void> | undefined {
   const broken = isBroken(connection)
   // Detached: its own `end`/`error` events no longer reach the pool.
   connection._pool = null
@@ -188,7 +203,7 @@ function close(connection: PooledConnection): Promise<void> | undefined {
  * connection). Closing the socket alone leaves the server running it, and holding a connection,
  * until it ends. Never rejects; the engine bounds the whole destroy with destroyTimeoutMs.
  */
-function killRunningQuery(connection: PooledConnection, config: unknown): Promise<void> {
+export function killRunningQuery(connection: PooledConnection, config: unknown, signal?: AbortSignal): Promise<void> {
   const threadId = (connection as { threadId?: unknown }).threadId
   // only a statement runs on in the server; a PING or reset that hangs has nothing there to stop
   const command = connection._command?.constructor?.name
@@ -196,106 +211,16 @@ function killRunningQuery(connection: PooledConnection, config: unknown): Promis
     return Promise.resolve()
   }
   return new Promise((resolve) => {
-    const side = mysql.createConnection(config as mysql.ConnectionOptions)
+    // the pool's own ConnectionConfig (copied): no second parse of the options, no warnings about its fields
+    const side = new ConnectionClass({ config })
     side.on('error', () => {})
-    side.query(`KILL QUERY ${threadId}`, () => {
+    const done = (): void => {
+      signal?.removeEventListener('abort', done)
       side.destroy()
       resolve()
-    })
-  })
-}
-
-/** What the driver needs from the pool besides being the connections' `_pool`. */
-export interface DriverOptions {
-  /** A fresh per-connection copy of the connection config (changeUser mutates it in place). */
-  connectionConfig(): unknown
-  /** An error on a connection: take it out of the pool. Idempotent. */
-  lost(connection: PooledConnection): void
-  /**
-   * The engine's reset step on release: `'rollback'` sends `ROLLBACK` when the server status says a
-   * transaction may be open (and answers synchronously otherwise); `'reset'` sends COM_RESET_CONNECTION
-   * every time; `'none'` leaves the session as it is.
-   */
-  reset: ResetMode
-}
-
-/** Connect errors that retrying soon will not fix: callers fail at once instead of waiting out their timeout. */
-const FATAL_CONNECT_ERRORS: ReadonlySet<string> = new Set([
-  'ER_ACCESS_DENIED_ERROR',
-  'ER_ACCESS_DENIED_NO_PASSWORD_ERROR',
-  'ER_DBACCESS_DENIED_ERROR',
-  'ER_BAD_DB_ERROR',
-])
-
-/** The engine driver: connect, QUIT, PING, the reset on release (ROLLBACK or COM_RESET_CONNECTION) and the broken check. */
-export function createDriver(host: PoolHost, options: DriverOptions): ResourceDriver<PooledConnection> {
-  const driver: ResourceDriver<PooledConnection> = {
-    create: (signal) =>
-      new Promise<PooledConnection>((resolve, reject) => {
-        const connection = new PooledConnection(host, { config: options.connectionConfig() })
-        // Always listening: an error on an idle connection (KILL, wait_timeout, network) never crashes
-        // the process, and takes the connection out of the pool.
-        connection.on('error', () => options.lost(connection))
-        const onAbort = (): void => {
-          connection._pool = null
-          connection.stream.destroy()
-          reject(signal.reason)
-        }
-        signal.addEventListener('abort', onAbort, { once: true })
-        connection.connect((error: unknown) => {
-          signal.removeEventListener('abort', onAbort)
-          if (signal.aborted) return
-          if (error) {
-            connection._pool = null
-            connection.stream.destroy()
-            reject(error)
-            return
-          }
-          resolve(connection)
-        })
-      }),
-    destroy: async (connection) => {
-      await killRunningQuery(connection, options.connectionConfig())
-      await close(connection)
-    },
-    validate: (connection) =>
-      new Promise<boolean>((resolve, reject) => {
-        connection.ping((error) => (error ? reject(error) : resolve(true)))
-      }),
-    isBroken,
-    isFatalCreateError: (error) => FATAL_CONNECT_ERRORS.has((error as { code?: unknown } | null)?.code as string),
-  }
-  if (options.reset === 'rollback') {
-    driver.reset = (connection) => {
-      // The usual release has nothing to roll back: answered synchronously, so the engine hands the
-      // connection on at once (no promise, no timer). Bounded by validationTimeoutMs; a failure or a
-      // timeout destroys the connection instead of reusing it.
-      if (!mayBeInTransaction(connection)) return
-      return new Promise<void>((resolve, reject) => {
-        connection.query('ROLLBACK', (error: Error | null) => {
-          if (error) reject(new Error(`ROLLBACK on release failed: ${error.message}`, { cause: error }))
-          else resolve()
-        })
-      })
     }
-  } else if (options.reset === 'reset') {
-    driver.reset = (connection) =>
-      new Promise<void>((resolve, reject) => {
-        // mysql2 clears its client-side prepared statement cache when the reset succeeds.
-        connection.reset((error) => {
-          if (error) {
-            reject(error)
-            return
-          }
-          connection._poolsStatus = undefined
-          resolve()
-        })
-      })
-  }
-  return driver
-}
-
-/** Does this mysql2 version have `connection.reset()` (COM_RESET_CONNECTION)? */
-export function supportsReset(): boolean {
-  return typeof (PoolConnectionBase.prototype as { reset?: unknown }).reset === 'function'
+    // the destroy timed out (a frozen server): the side connection goes too
+    signal?.addEventListener('abort', done, { once: true })
+    side.query(`KILL QUERY ${threadId}`, done)
+  })
 }

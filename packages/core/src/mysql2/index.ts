@@ -17,14 +17,31 @@
  */
 import mysql from 'mysql2'
 import { createPool, createPromisePool } from './pool.js'
+import { createPoolCluster, PoolCluster } from './pool-cluster.js'
+import { createPromisePoolCluster } from './promise-pool-cluster.js'
 
-export type { PresetName } from '../config/presets.js'
-export type { PoolConfigInput } from '../config/schema.js'
-export type { PoolLogger, PoolRuntime } from '../engine/pool.js'
-export type { PoolErrorCode } from '../errors/pool-error.js'
-export { isPoolError, PoolError } from '../errors/pool-error.js'
+export type { PoolConfigInput, PoolErrorCode, PoolLogger, PoolRuntime, PresetName } from '../index.js'
+export { isPoolError, PoolError } from '../index.js'
+export {
+  createMysql2Driver,
+  type Mysql2Driver,
+  type Mysql2DriverOptions,
+} from './driver.js'
 export type { PoolOptions, ResetOnRelease } from './options.js'
-export { createPool, createPromisePool, type Mysql2EnginePool, Pool, PromisePool } from './pool.js'
+export {
+  createPool,
+  createPromisePool,
+  type EngineFacadeOptions,
+  type Mysql2EnginePool,
+  Pool,
+  PromisePool,
+} from './pool.js'
+export {
+  createPoolCluster,
+  PoolCluster,
+  type PoolClusterOptions,
+  type PoolNamespace,
+} from './pool-cluster.js'
 
 /** mysql2's `createConnection` (not pooled), so one import serves both. */
 export const createConnection: typeof mysql.createConnection = mysql.createConnection
@@ -36,11 +53,17 @@ export const escapeId: typeof mysql.escapeId = mysql.escapeId
 export const format: typeof mysql.format = mysql.format
 export const raw: typeof mysql.raw = mysql.raw
 
-/** The default export: mysql2's module, with `createPool` (and `createPoolPromise`) replaced by the pooled ones. */
-export type Mysql2Compat = Omit<typeof mysql, 'createPool'> & {
+/**
+ * The default export: mysql2's module, with `createPool`, `createPoolCluster` (and their promise
+ * variants) and `PoolCluster` replaced by the pooled ones.
+ */
+export type Mysql2Compat = Omit<typeof mysql, 'createPool' | 'createPoolCluster' | 'PoolCluster'> & {
   createPool: typeof createPool
   createPromisePool: typeof createPromisePool
   createPoolPromise: typeof createPromisePool
+  createPoolCluster: typeof createPoolCluster
+  createPoolClusterPromise: typeof createPromisePoolCluster
+  PoolCluster: typeof PoolCluster
 }
 
 /**
@@ -51,6 +74,9 @@ const compat = Object.create(mysql, {
   createPool: { value: createPool, enumerable: true },
   createPromisePool: { value: createPromisePool, enumerable: true },
   createPoolPromise: { value: createPromisePool, enumerable: true },
+  createPoolCluster: { value: createPoolCluster, enumerable: true },
+  createPoolClusterPromise: { value: createPromisePoolCluster, enumerable: true },
+  PoolCluster: { value: PoolCluster, enumerable: true },
 }) as Mysql2Compat
 
 export default compat

@@ -5,15 +5,17 @@ import mysqlPromise from 'mysql2/promise'
 import {
   type AcquireOptions,
   createPool as createEnginePool,
+  ENGINE,
   type Pool as EnginePool,
+  type LeakReport,
+  PoolError,
+  type PoolHealth,
   type PoolLogger,
   type PoolRuntime,
-} from '../engine/pool.js'
-import { isPoolError, PoolError } from '../errors/pool-error.js'
-import type { LeakReport } from '../events/pool-events.js'
-import type { PoolHealth } from '../health/pool-health.js'
-import type { PoolStats } from '../stats/pool-stats.js'
-import { createDriver, isBroken, type PooledConnection, type PoolHost, supportsReset } from './connection.js'
+  type PoolStats,
+} from '../index.js'
+import { isBroken, type PooledConnection } from './connection.js'
+import { attachEngine, driverFromConfig, driverState, parsingOptions, supportsReset } from './driver.js'
 import { type Mysql2PoolConfig, type PoolOptions, resolveOptions } from './options.js'
 
 /** The engine behind a mysql2-compatible pool: lends mysql2 `PoolConnection`s. */
@@ -41,6 +43,91 @@ function asConnection(connection: unknown): PooledConnection {
 }
 
 /**
+ * The mysql2 API over an engine that already exists (created with `createMysql2Driver`): `createPool({ engine })`.
+ * The pool lends that engine's connections and never closes it: its `end()` only detaches this pool.
+ * Several such pools (and the engine's own users) can share one engine.
+ */
+export interface EngineFacadeOptions {
+  /** A `@pools/core` pool whose driver is `createMysql2Driver(...)`. */
+  engine: Mysql2EnginePool
+  /** mysql2's `waitForConnections` (default `true`). */
+  waitForConnections?: boolean
+  /** A Promise implementation for `promise()`. */
+  Promise?: PromiseConstructor
+}
+
+interface Setup {
+  engine: Mysql2EnginePool
+  poolConfig: Mysql2PoolConfig
+  waitForConnections: boolean
+  promise: PromiseConstructor | undefined
+  owned: boolean
+}
+
+function isEngineOptions(options: unknown): options is EngineFacadeOptions {
+  return typeof options === 'object' && options !== null && (options as { engine?: unknown }).engine !== undefined
+}
+
+/** Set while a pool-cluster node is built: its driver fails waiting callers at once on any connect error. */
+let buildingClusterNode = false
+
+/** The engine of a pool built from mysql2 options: this pool creates it, and closes it on `end()`. */
+function ownEngine(options: string | PoolOptions, runtime: PoolRuntime, failFast: boolean): Setup {
+  const resolved = parsingOptions('createPool(options)', () => resolveOptions(options))
+  if (resolved.reset === 'reset' && !supportsReset()) {
+    throw new PoolError(
+      'POOL_CONFIG_INVALID',
+      'resetOnRelease: true needs connection.reset() (COM_RESET_CONNECTION), which this mysql2 version lacks. Upgrade mysql2, or use resetOnRelease: "rollback".',
+    )
+  }
+  const driver = driverFromConfig(resolved.poolConfig.connectionConfig, { reset: resolved.reset, failFast })
+  const engine = createEnginePool(driver, resolved.engine, runtime) as unknown as Mysql2EnginePool
+  attachEngine(driverState(driver)!, engine)
+  // pool.config tells the truth about the limits actually applied (e.g. by `pools` or a preset).
+  const config = resolved.poolConfig
+  config.connectionLimit = engine.max
+  config.queueLimit = Number.isFinite(engine.config.maxWaiting) ? engine.config.maxWaiting : 0
+  config.idleTimeout = engine.config.idleTimeoutMs
+  config.maxIdle = Math.min(engine.config.maxIdle, engine.max)
+  return {
+    engine,
+    poolConfig: config,
+    waitForConnections: resolved.waitForConnections,
+    promise: resolved.promise,
+    owned: true,
+  }
+}
+
+/** A pool over an engine someone else created: the engine's settings, this pool's mysql2-only ones. */
+function sharedEngine(options: EngineFacadeOptions): Setup {
+  const engine = options.engine
+  const state = driverState((engine as { driver?: unknown }).driver)
+  if (state === undefined) {
+    throw new PoolError(
+      'POOL_CONFIG_INVALID',
+      'createPool({ engine }): the engine must be a @pools/core pool whose driver is createMysql2Driver(...) from @pools/core/mysql2.',
+    )
+  }
+  attachEngine(state, engine)
+  const waitForConnections = options.waitForConnections === undefined ? true : Boolean(options.waitForConnections)
+  return {
+    engine,
+    poolConfig: {
+      connectionConfig: state.connectionConfig,
+      waitForConnections,
+      connectionLimit: engine.max,
+      maxIdle: Math.min(engine.config.maxIdle, engine.max),
+      idleTimeout: engine.config.idleTimeoutMs,
+      queueLimit: Number.isFinite(engine.config.maxWaiting) ? engine.config.maxWaiting : 0,
+      resetOnRelease: state.reset === 'reset',
+    },
+    waitForConnections,
+    promise: typeof options.Promise === 'function' ? options.Promise : undefined,
+    owned: false,
+  }
+}
+
+/**
  * mysql2's `Pool` (it is `instanceof` mysql2's Pool and EventEmitter, and lends
  * mysql2 `PoolConnection`s), backed by the `@pools/core` engine: same methods,
  * options, callbacks and events. `query()`, `execute()`, `escape()`,
@@ -49,56 +136,44 @@ function asConnection(connection: unknown): PooledConnection {
  * seen by the engine's stats, health and leak detection.
  *
  * Added: {@link engine} (`stats()`, `health()`, `leaks()`, `ready()`,
- * `resize()`, events), and a safe release (an open transaction is rolled back
- * before the next borrower gets the connection).
+ * `resize()`, events), also under `Symbol.for('@pools/core.engine')`, and a safe
+ * release (an open transaction is rolled back before the next borrower gets the connection).
+ *
+ * Built from mysql2 options, the pool creates its engine and closes it on `end()`. Built with
+ * `{ engine }` over an existing engine (see {@link EngineFacadeOptions}), it never closes it.
  */
-export class Pool extends Mysql2PoolBase implements PoolHost {
+export class Pool extends Mysql2PoolBase {
   /** The `@pools/core` pool doing the work: `stats()`, `health()`, `leaks()`, `ready()`, `resize()`, events. */
   readonly engine: Mysql2EnginePool
+  readonly #owned: boolean
   readonly #waitForConnections: boolean
   readonly #promise: PromiseConstructor | undefined
   readonly #logger: PoolLogger | undefined
   readonly #forwarded = new Set<ForwardedEvent>()
+  /** Engine listeners this pool added (removed when a pool that shares its engine ends). */
+  readonly #listeners: [ForwardedEvent, (payload: never) => void][] = []
+  /** `end()` was called on a pool that shares its engine: it lends nothing more. */
+  #ended = false
 
   /**
-   * @param options mysql2 pool options or a connection URL, plus `pools` (any `@pools/core` option or a preset name)
-   * @param runtime the engine's runtime: a `FakeClock`, a logger, or `logger: false` for silence
+   * @param options mysql2 pool options or a connection URL, plus `pools` (any `@pools/core` option or a
+   *   preset name); or `{ engine }` to wrap an existing engine ({@link EngineFacadeOptions})
+   * @param runtime the engine's runtime: a `FakeClock`, a logger, or `logger: false` for silence (ignored with `{ engine }`)
    */
-  constructor(options: string | PoolOptions, runtime: PoolRuntime = {}) {
-    const resolved = resolveOptions(options)
-    if (resolved.reset === 'reset' && !supportsReset()) {
-      throw new PoolError(
-        'POOL_CONFIG_INVALID',
-        'resetOnRelease: true needs connection.reset() (COM_RESET_CONNECTION), which this mysql2 version lacks. Upgrade mysql2, or use resetOnRelease: "rollback".',
-      )
-    }
-    super({ config: resolved.poolConfig })
-    this.#waitForConnections = resolved.waitForConnections
-    this.#promise = resolved.promise
+  constructor(options: string | PoolOptions | EngineFacadeOptions, runtime: PoolRuntime = {}) {
+    const setup = isEngineOptions(options) ? sharedEngine(options) : ownEngine(options, runtime, buildingClusterNode)
+    super({ config: setup.poolConfig })
+    this.engine = setup.engine
+    this.#owned = setup.owned
+    this.#waitForConnections = setup.waitForConnections
+    this.#promise = setup.promise
     this.#logger = runtime.logger === false ? undefined : (runtime.logger ?? consoleLogger)
-    const engine = createEnginePool(
-      createDriver(this, {
-        connectionConfig: () => this.#connectionConfig(),
-        lost: (connection) => this.#lost(connection),
-        reset: resolved.reset,
-      }),
-      resolved.engine,
-      runtime,
-    ) as unknown as Mysql2EnginePool
-    this.engine = engine
-    // pool.config tells the truth about the limits actually applied (e.g. by `pools` or a preset).
-    const config = this.config as unknown as Mysql2PoolConfig
-    config.connectionLimit = engine.max
-    config.queueLimit = Number.isFinite(engine.config.maxWaiting) ? engine.config.maxWaiting : 0
-    config.idleTimeout = engine.config.idleTimeoutMs
-    config.maxIdle = Math.min(engine.config.maxIdle, engine.max)
-    if (engine.config.allowExitOnIdle) {
-      // Sockets are unref'd while idle so the process may exit; ref'd while borrowed.
-      engine.on('create', ({ resource }) => asConnection(resource).stream.unref?.())
-      engine.on('acquire', ({ resource }) => asConnection(resource).stream.ref?.())
-      engine.on('release', ({ resource }) => asConnection(resource).stream.unref?.())
-    }
     this.on('newListener', (event: string | symbol) => this.#forward(event))
+  }
+
+  /** The engine, for `engineOf(pool)` and other `@pools/core` tools. */
+  get [ENGINE](): Mysql2EnginePool {
+    return this.engine
   }
 
   // ── mysql2 Pool API ─────────────────────────────────────────────────────
@@ -109,6 +184,15 @@ export class Pool extends Mysql2PoolBase implements PoolHost {
    * or being opened, but still waits for one it opens below `connectionLimit`, as mysql2 does.
    */
   override getConnection(callback: ConnectionCallback): void {
+    if (this.#ended) {
+      const error = new PoolError(
+        'POOL_CLOSED',
+        `Pool "${this.engine.name}": this mysql2 pool was ended (the engine it shares stays open); getConnection() is refused.`,
+        { poolName: this.engine.name },
+      )
+      process.nextTick(() => callback(error, undefined as unknown as Mysql2PoolConnection))
+      return
+    }
     this.engine.acquire(this.#waitForConnections ? undefined : NO_WAIT_FOR_RELEASE).then(
       (connection) => {
         asConnection(connection)._released = false
@@ -124,21 +208,13 @@ export class Pool extends Mysql2PoolBase implements PoolHost {
    * server status says a transaction may be open before anyone else gets it.
    */
   override releaseConnection(connection: Mysql2PoolConnection | Mysql2PromisePoolConnection): void {
-    // mysql2's promise PoolConnection wraps the core one in `.connection`; a core one has none at runtime.
-    const core = ((connection as unknown as { connection?: Mysql2PoolConnection }).connection ??
-      connection) as Mysql2PoolConnection
-    this.#release(core)
+    driverState(this.engine.driver)!.host.releaseConnection(connection as Mysql2PoolConnection)
   }
 
-  #release(connection: Mysql2PoolConnection): void {
-    try {
-      this.engine.release(connection)
-    } catch (error) {
-      if (!isPoolError(error, 'POOL_INVALID_RELEASE')) throw error
-    }
-  }
-
-  /** Close every connection; borrowed ones when released (or after `closeGraceMs`). Queued callers get `POOL_CLOSED`. */
+  /**
+   * Close every connection; borrowed ones when released (or after `closeGraceMs`). Queued callers get
+   * `POOL_CLOSED`. A pool built over a shared engine (`{ engine }`) only detaches: the engine stays open.
+   */
   override end(callback?: ErrorCallback): void {
     const done: ErrorCallback =
       typeof callback === 'function'
@@ -146,6 +222,14 @@ export class Pool extends Mysql2PoolBase implements PoolHost {
         : (error) => {
             if (error) throw error
           }
+    if (!this.#owned) {
+      this.#ended = true
+      for (const [event, listener] of this.#listeners.splice(0)) {
+        this.engine.off(event === 'connection' ? 'create' : event, listener as never)
+      }
+      process.nextTick(() => done(null))
+      return
+    }
     this.engine.close().then(
       () => done(null),
       (error: PoolError) => done(error),
@@ -159,7 +243,7 @@ export class Pool extends Mysql2PoolBase implements PoolHost {
 
   /** `await using pool = createPool(...)` ends the pool at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void> {
-    return this.engine.close()
+    return new Promise((resolve, reject) => this.end((error) => (error ? reject(error) : resolve())))
   }
 
   // ── @pools additions ────────────────────────────────────────────────────
@@ -181,10 +265,11 @@ export class Pool extends Mysql2PoolBase implements PoolHost {
 
   // ── what mysql2's PoolConnection and BasePool call ──────────────────────
 
-  /** True once the pool is fully closed (while closing, releases still reach the engine). */
+  /** True once the pool is fully closed (while closing, releases still reach the engine), or ended over a shared engine. */
   get _closed(): boolean {
-    // undefined while mysql2's constructor runs
-    return (this.engine as Mysql2EnginePool | undefined)?.state === 'closed'
+    // read before the fields exist while mysql2's constructor runs
+    if (!(#ended in this)) return false
+    return this.#ended || this.engine.state === 'closed'
   }
 
   set _closed(_value: boolean) {
@@ -194,29 +279,15 @@ export class Pool extends Mysql2PoolBase implements PoolHost {
   /** mysql2's idle reaper is replaced by the engine's housekeeping. */
   _removeIdleTimeoutConnections(): void {}
 
-  /** A connection reported an error or its end (mysql2's PoolConnection calls this). */
+  /** A connection reported an error or its end. */
   _removeConnection(connection: Mysql2PoolConnection): void {
-    this.#lost(asConnection(connection))
-  }
-
-  /** Take a failed connection out of the pool: now if idle; a borrowed one's slot is freed at once, as in mysql2. */
-  #lost(connection: PooledConnection): void {
-    const engine = this.engine
-    const resource = connection as unknown as Mysql2PoolConnection
-    if (engine.isBorrowed(resource)) engine.destroy(resource)
-    else engine.invalidate(resource)
-  }
-
-  /** A fresh copy of the connection config per connection (changeUser mutates it in place), as mysql2 does. */
-  #connectionConfig(): unknown {
-    const shared = (this.config as unknown as Mysql2PoolConfig).connectionConfig
-    return Object.create(Object.getPrototypeOf(shared), Object.getOwnPropertyDescriptors(shared))
+    driverState(this.engine.driver)!.host.lost(asConnection(connection))
   }
 
   #forward(event: string | symbol): void {
     if (typeof event !== 'string' || !FORWARDED.includes(event as ForwardedEvent)) return
     const name = event as ForwardedEvent
-    if (this.#forwarded.has(name)) return
+    if (this.#forwarded.has(name) || this.#ended) return
     this.#forwarded.add(name)
     const engine = this.engine
     const emit = (...args: unknown[]): void => {
@@ -228,22 +299,29 @@ export class Pool extends Mysql2PoolBase implements PoolHost {
         )
       }
     }
+    const listen = <K extends 'create' | 'acquire' | 'release' | 'enqueue'>(
+      engineEvent: K,
+      listener: Parameters<typeof engine.on<K>>[1],
+    ): void => {
+      engine.on(engineEvent, listener)
+      this.#listeners.push([name, listener as (payload: never) => void])
+    }
     switch (name) {
       case 'connection':
-        engine.on('create', ({ resource }) => emit(resource))
+        listen('create', ({ resource }) => emit(resource))
         break
       case 'acquire':
-        engine.on('acquire', ({ resource }) => emit(resource))
+        listen('acquire', ({ resource }) => emit(resource))
         break
       case 'release':
         // Not for a connection that failed and left the pool (mysql2 does not emit it either).
-        engine.on('release', ({ resource }) => {
+        listen('release', ({ resource }) => {
           if (!isBroken(asConnection(resource))) emit(resource)
         })
         break
       case 'enqueue':
         // mysql2 emits it only when a caller has to wait for a release, not while a connection is being opened.
-        engine.on('enqueue', () => {
+        listen('enqueue', () => {
           if (engine.total + engine.creating >= engine.max) emit()
         })
         break
@@ -259,6 +337,11 @@ export class PromisePool extends PromisePoolBase {
   /** The `@pools/core` pool doing the work. */
   get engine(): Mysql2EnginePool {
     return (this.pool as unknown as Pool).engine
+  }
+
+  /** The engine, for `engineOf(pool)` and other `@pools/core` tools. */
+  get [ENGINE](): Mysql2EnginePool {
+    return this.engine
   }
 
   /** A snapshot of gauges, counters and latency percentiles. */
@@ -289,8 +372,18 @@ export class PromisePool extends PromisePoolBase {
  * pool.query('SELECT 1 AS one', (err, rows) => console.log(rows))
  * ```
  */
-export function createPool(options: string | PoolOptions, runtime?: PoolRuntime): Pool {
+export function createPool(options: string | PoolOptions | EngineFacadeOptions, runtime?: PoolRuntime): Pool {
   return new Pool(options, runtime)
+}
+
+/** A pool for a node of a pool cluster: any connect error fails the callers waiting on an empty pool at once. */
+export function createClusterNodePool(options: string | PoolOptions, runtime?: PoolRuntime): Pool {
+  buildingClusterNode = true
+  try {
+    return new Pool(options, runtime)
+  } finally {
+    buildingClusterNode = false
+  }
 }
 
 /**
@@ -303,6 +396,9 @@ export function createPool(options: string | PoolOptions, runtime?: PoolRuntime)
  * await pool.end()
  * ```
  */
-export function createPromisePool(options: string | PoolOptions, runtime?: PoolRuntime): PromisePool {
+export function createPromisePool(
+  options: string | PoolOptions | EngineFacadeOptions,
+  runtime?: PoolRuntime,
+): PromisePool {
   return new Pool(options, runtime).promise()
 }

@@ -20,23 +20,31 @@
  * @module
  */
 import mysqlPromise from 'mysql2/promise'
-import type { PoolRuntime } from '../engine/pool.js'
+import type { PoolRuntime } from '../index.js'
 import type { PoolOptions } from './options.js'
-import { createPromisePool, type PromisePool } from './pool.js'
+import { createPromisePool, type EngineFacadeOptions, type PromisePool } from './pool.js'
+import { createPromisePoolCluster } from './promise-pool-cluster.js'
 
-export type { PresetName } from '../config/presets.js'
-export type { PoolConfigInput } from '../config/schema.js'
-export type { PoolLogger, PoolRuntime } from '../engine/pool.js'
-export type { PoolErrorCode } from '../errors/pool-error.js'
-export { isPoolError, PoolError } from '../errors/pool-error.js'
+export type { PoolConfigInput, PoolErrorCode, PoolLogger, PoolRuntime, PresetName } from '../index.js'
+export { isPoolError, PoolError } from '../index.js'
+export { createMysql2Driver, type Mysql2Driver, type Mysql2DriverOptions } from './driver.js'
 export type { PoolOptions, ResetOnRelease } from './options.js'
-export { type Mysql2EnginePool, Pool as CallbackPool, PromisePool as Pool, PromisePool } from './pool.js'
+export {
+  type EngineFacadeOptions,
+  type Mysql2EnginePool,
+  Pool as CallbackPool,
+  PromisePool as Pool,
+  PromisePool,
+} from './pool.js'
+export type { PoolClusterOptions } from './pool-cluster.js'
+export { createPromisePoolCluster as createPoolCluster, PromisePoolCluster } from './promise-pool-cluster.js'
 
 /**
  * Create a pool and return its promise API, like `mysql2/promise`'s `createPool`.
- * `pool.pool` is the callback pool; `pool.engine` the `@pools/core` engine.
+ * `pool.pool` is the callback pool; `pool.engine` the `@pools/core` engine. `createPool({ engine })`
+ * wraps an existing engine (see `EngineFacadeOptions`) and never closes it.
  */
-export function createPool(options: string | PoolOptions, runtime?: PoolRuntime): PromisePool {
+export function createPool(options: string | PoolOptions | EngineFacadeOptions, runtime?: PoolRuntime): PromisePool {
   return createPromisePool(options, runtime)
 }
 
@@ -50,12 +58,16 @@ export const escapeId: typeof mysqlPromise.escapeId = mysqlPromise.escapeId
 export const format: typeof mysqlPromise.format = mysqlPromise.format
 export const raw: typeof mysqlPromise.raw = mysqlPromise.raw
 
-/** The default export: mysql2/promise's module, with `createPool` replaced by the pooled one. */
-export type Mysql2PromiseCompat = Omit<typeof mysqlPromise, 'createPool'> & { createPool: typeof createPool }
+/** The default export: mysql2/promise's module, with `createPool` and `createPoolCluster` replaced by the pooled ones. */
+export type Mysql2PromiseCompat = Omit<typeof mysqlPromise, 'createPool' | 'createPoolCluster'> & {
+  createPool: typeof createPool
+  createPoolCluster: typeof createPromisePoolCluster
+}
 
-/** For `import mysql from '@pools/core/mysql2/promise'`. Everything but `createPool` is mysql2's own. */
+/** For `import mysql from '@pools/core/mysql2/promise'`. Everything but `createPool` and `createPoolCluster` is mysql2's own. */
 const compat = Object.create(mysqlPromise, {
   createPool: { value: createPool, enumerable: true },
+  createPoolCluster: { value: createPromisePoolCluster, enumerable: true },
 }) as Mysql2PromiseCompat
 
 export default compat

@@ -223,11 +223,18 @@ export function createPgDriver(host: PgDriverHost): ResourceDriver<pg.PoolClient
       return client
     },
 
-    async destroy(client: pg.PoolClient): Promise<void> {
+    async destroy(client: pg.PoolClient, signal?: AbortSignal): Promise<void> {
       const state = stateOf(client)
-      // forced out mid-query (close grace over, leak reclaimed, reset timed out): stop the query server-side
-      if (isBusy(client) && !isBrokenClient(client, state)) await sendCancel(client)
-      await endClient(client)
+      // destroyTimeoutMs passed (e.g. a frozen server): close the socket now
+      const onAbort = (): void => abortConnect(client)
+      signal?.addEventListener('abort', onAbort, { once: true })
+      try {
+        // forced out mid-query (close grace over, leak reclaimed, reset timed out): stop the query server-side
+        if (isBusy(client) && !isBrokenClient(client, state)) await sendCancel(client)
+        await endClient(client)
+      } finally {
+        signal?.removeEventListener('abort', onAbort)
+      }
       host.removed(client, state)
     },
 

@@ -22,7 +22,9 @@ export interface DriverHooks {
   reset?: (conn: Conn) => void | Promise<void>
   isBroken?: (conn: Conn) => boolean
   isFatalCreateError?: (error: unknown) => boolean
-  destroy?: (conn: Conn) => void | Promise<void>
+  destroy?: (conn: Conn, signal: AbortSignal) => void | Promise<void>
+  ref?: (conn: Conn) => void
+  unref?: (conn: Conn) => void
 }
 
 /**
@@ -39,6 +41,8 @@ export class FakeDriver {
   readonly made: Conn[] = []
   /** Every Conn passed to `destroy()`, in order. */
   readonly destroyed: Conn[] = []
+  /** The signal passed to every `destroy()` call, in order. */
+  readonly destroySignals: AbortSignal[] = []
   /** When set, `create()` rejects with it. */
   failWith: unknown = undefined
   /** When > 0, `create()` resolves after this many fake ms (ignoring its signal). */
@@ -54,16 +58,19 @@ export class FakeDriver {
   ) {
     const driver: ResourceDriver<Conn> = {
       create: (signal) => this.#create(signal),
-      destroy: (conn) => {
+      destroy: (conn, signal) => {
         conn.closed = true
         this.destroyed.push(conn)
-        return hooks.destroy?.(conn)
+        this.destroySignals.push(signal)
+        return hooks.destroy?.(conn, signal)
       },
     }
     if (hooks.validate) driver.validate = hooks.validate
     if (hooks.reset) driver.reset = hooks.reset
     if (hooks.isBroken) driver.isBroken = hooks.isBroken
     if (hooks.isFatalCreateError) driver.isFatalCreateError = hooks.isFatalCreateError
+    if (hooks.ref) driver.ref = hooks.ref
+    if (hooks.unref) driver.unref = hooks.unref
     this.driver = driver
   }
 
