@@ -314,6 +314,7 @@ function suite(dialect: Dialect): void {
     await k.destroy()
     expect(engine.state).toBe('closed')
     await waitForServerConnections(0)
+    expect(() => knexEngine(k)).toThrow(/not running on a @pools engine/)
   })
 
   it('a wrong password fails the query with the driver error, without the password in it', async () => {

@@ -2,6 +2,7 @@
  * Knex and TypeORM on one @pools engine: TypeORM opens it (withPools), knex borrows from it
  * (connectionPool), one set of stats accounts for both, and each side's shutdown does what it owns.
  */
+import { engineOf } from '@pools/core'
 import { knexEngine, withPools as knexWithPools } from '@pools/knex'
 import { dataSourceEngines, withPools } from '@pools/typeorm'
 import knex from 'knex'
@@ -37,6 +38,7 @@ for (const kind of ['postgres', 'mariadb'] as const) {
       const engine = dataSourceEngines(ds).master
       const k = knex(knexWithPools({ client: kind === 'postgres' ? 'pg' : 'mysql2', connectionPool: engine }))
       expect(knexEngine(k)).toBe(engine)
+      expect(engineOf((k.client as { pool: unknown }).pool)).toBe(engine) // the knex pool exposes ENGINE too
 
       const before = engine.stats().counters.acquired
       for (let i = 0; i < 5; i++) await ds.query('SELECT 1')

@@ -12,7 +12,6 @@
  * ```
  * @module
  */
-export { ENGINE } from './engine-of.js'
 export { KNEX_DEFAULTS, type KnexPoolOptions, type PoolsOption, translateKnexOptions } from './knex-options.js'
 export { KnexEnginePool, type PendingAcquire } from './knex-pool.js'
 export { knexEngine, type PoolsKnexClient, type PoolsKnexConfig, withPools } from './with-pools.js'

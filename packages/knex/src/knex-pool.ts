@@ -1,6 +1,12 @@
-import { type Pool as EnginePool, isPoolError, type LeakReport, type PoolHealth, type PoolStats } from '@pools/core'
+import {
+  ENGINE,
+  type Pool as EnginePool,
+  isPoolError,
+  type LeakReport,
+  type PoolHealth,
+  type PoolStats,
+} from '@pools/core'
 import knex from 'knex'
-import { ENGINE } from './engine-of.js'
 
 /** The marks knex leaves on a connection: `__knex__disposed` once it must not be reused. */
 interface KnexMarks {

@@ -1,4 +1,11 @@
-import { createPool, type Pool as EnginePool, type PoolConfigInput, PoolError, parsePoolConfig } from '@pools/core'
+import {
+  createPool,
+  type Pool as EnginePool,
+  engineOf,
+  type PoolConfigInput,
+  PoolError,
+  parsePoolConfig,
+} from '@pools/core'
 import type { Knex } from 'knex'
 import ClientMysql2 from 'knex/lib/dialects/mysql2/index.js'
 import ClientPg from 'knex/lib/dialects/postgres/index.js'
@@ -163,8 +170,10 @@ export function withPools(config: PoolsKnexConfig): Knex.Config {
  */
 export function knexEngine<T extends object = object>(instance: Knex | { client: unknown }): EnginePool<T> {
   const pool = (instance as { client?: { pool?: unknown } } | null)?.client?.pool
-  if (!(pool instanceof KnexEnginePool)) {
+  try {
+    // through the ENGINE handle, not instanceof: a CommonJS and an ES copy of this package may both be loaded
+    return engineOf(pool) as EnginePool<T>
+  } catch {
     throw invalid('this knex instance is not running on a @pools engine (made without withPools(), or destroyed).')
   }
-  return pool.engine as EnginePool<T>
 }

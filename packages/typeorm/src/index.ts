@@ -13,7 +13,6 @@
  * @module
  */
 export { mysql2Driver, pgDriver } from './drivers.js'
-export { ENGINE } from './engine-of.js'
 export {
   type DataSourceEngines,
   dataSourceEngines,
