@@ -315,6 +315,12 @@ function suite(dialect: Dialect): void {
     expect(engine.state).toBe('closed')
     await waitForServerConnections(0)
     expect(() => knexEngine(k)).toThrow(/not running on a @pools engine/)
+    k.initialize() // as with tarn: a new pool
+    const again = knexEngine(k)
+    expect(again).not.toBe(engine)
+    await k.raw('SELECT 1')
+    await k.destroy()
+    expect(again.state).toBe('closed')
   })
 
   it('a wrong password fails the query with the driver error, without the password in it', async () => {

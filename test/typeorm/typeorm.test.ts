@@ -247,6 +247,20 @@ function suite(kind: Kind): void {
     expect(engine.leaks()).toEqual([])
   })
 
+  it('a query runner released inside a transaction: the transaction is rolled back before the connection is reused', async () => {
+    const ds = await make({ poolSize: 1 })
+    const repo = ds.getRepository(ItemSchema)
+    await repo.clear()
+    const runner = ds.createQueryRunner()
+    await runner.connect()
+    await runner.startTransaction()
+    await runner.manager.save(ItemSchema, { label: 'never committed' })
+    await runner.release() // a bug: no commit, no rollback
+    expect(await repo.count()).toBe(0)
+    await repo.save({ label: 'after' })
+    expect((await repo.find()).map((i) => i.label)).toEqual(['after'])
+  })
+
   it('a backend killed mid-transaction surfaces as an error; the next transaction succeeds', async () => {
     const ds = await make({ poolSize: 1 })
     const runner = ds.createQueryRunner()
