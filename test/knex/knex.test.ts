@@ -3,6 +3,7 @@
  * errors) on the @pools engine, under load, with leaks and killed backends, and the same scripted
  * workload through knex's tarn pool and through ours.
  */
+import { inspect } from 'node:util'
 import { createPool, isPoolError } from '@pools/core'
 import { Pool as PgPool } from '@pools/core/pg'
 import { type KnexEnginePool, knexEngine, withPools } from '@pools/knex'
@@ -334,6 +335,21 @@ function suite(dialect: Dialect): void {
     expect(isPoolError(error)).toBe(false) // the driver's own error, as with knex's tarn pool
     const shown = `${error.message} ${JSON.stringify(error)} ${String(error.stack)}`
     expect(shown).not.toContain(secret)
+  })
+
+  it('a connection never shows its password: not in its enumerable config, not in util.inspect', async () => {
+    const k = make({ pool: { min: 0, max: 1 } })
+    const engine = knexEngine<{ config?: Record<string, unknown>; connectionParameters?: unknown }>(k)
+    const connection = await engine.acquire()
+    try {
+      const config = connection.config
+      if (config !== undefined && 'password' in config) {
+        expect(Object.keys(config)).not.toContain('password')
+        expect(inspect(config)).not.toMatch(/password/)
+      }
+    } finally {
+      engine.release(connection)
+    }
   })
 
   it('parity: the scripted workload gives identical results on knex’s tarn pool and on ours', async () => {

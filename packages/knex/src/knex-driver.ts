@@ -24,6 +24,19 @@ export interface KnexClientLike {
   readonly connectionConfigProvider?: unknown
 }
 
+/**
+ * What knex does for `password` on every checkout, done once and for every secret mysql2 keeps
+ * (`password`, `password1`..`3`, `passwordSha1`): not enumerable, so not logged or inspected.
+ */
+function hidePassword(connection: object): void {
+  const config = (connection as { config?: Record<string, unknown> }).config
+  if (config === null || typeof config !== 'object') return
+  for (const key of Object.keys(config)) {
+    if (!key.startsWith('password')) continue
+    Object.defineProperty(config, key, { value: config[key], enumerable: false, writable: true, configurable: true })
+  }
+}
+
 /** Tear the socket down without a goodbye: for a connection knex saw fail, or when closing it takes too long. */
 function closeNow(connection: object): void {
   const marks = connection as KnexMarks
@@ -54,6 +67,7 @@ export function knexDriver(client: Knex.Client, pool: KnexPoolOptions | undefine
   const driver: ResourceDriver<object> = {
     create: async () => {
       const connection = await hooks.create()
+      hidePassword(connection)
       if (afterCreate === undefined) return connection
       try {
         await new Promise<void>((resolve, reject) => {

@@ -25,14 +25,18 @@ const KNEX_TIMEOUT_MESSAGE =
  * A failed checkout in knex's words: a timeout is knex's `KnexTimeoutError` (the engine's
  * `PoolError` is its `cause`), a failed connect is the driver's own error, as with knex's tarn pool.
  */
-function knexError(error: unknown): never {
+export function knexErrorOf(error: unknown): unknown {
   if (isPoolError(error, 'POOL_ACQUIRE_TIMEOUT')) {
     const timeout = new knex.KnexTimeoutError(`${KNEX_TIMEOUT_MESSAGE} ${error.message}`)
     ;(timeout as Error & { cause?: unknown }).cause = error
-    throw timeout
+    return timeout
   }
-  if (isPoolError(error, 'POOL_CREATE_FAILED') && error.cause instanceof Error) throw error.cause
-  throw error
+  if (isPoolError(error, 'POOL_CREATE_FAILED') && error.cause instanceof Error) return error.cause
+  return error
+}
+
+function knexError(error: unknown): never {
+  throw knexErrorOf(error)
 }
 
 /**

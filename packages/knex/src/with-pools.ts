@@ -12,7 +12,7 @@ import ClientPg from 'knex/lib/dialects/postgres/index.js'
 import { engineFrom } from './engine-of.js'
 import { knexDriver } from './knex-driver.js'
 import { engineConfigOf, type KnexPoolOptions, type PoolsOption } from './knex-options.js'
-import { KnexEnginePool } from './knex-pool.js'
+import { KnexEnginePool, knexErrorOf } from './knex-pool.js'
 
 type ClientClass = typeof Knex.Client
 
@@ -90,6 +90,31 @@ function poolsClientOf(
       const engine = createPool(knexDriver(this, plan.pool), plan.config)
       this.pool = new KnexEnginePool(engine, true)
       this._ownsPool = true
+    }
+
+    /**
+     * knex's acquireConnection() without the tarn detour: straight to the engine, errors in knex's
+     * words and logged as knex logs them. (Passwords in a connection's config are hidden once, when
+     * it is created, rather than on every checkout.)
+     */
+    async acquireConnection(this: ClientInternals): Promise<object> {
+      const pool = this.pool as KnexEnginePool<object> | undefined
+      if (pool === undefined) throw new Error('Unable to acquire a connection')
+      try {
+        return await pool.engine.acquire()
+      } catch (error) {
+        const converted = knexErrorOf(error)
+        const shown = converted instanceof Error ? (converted.stack ?? converted.message) : String(converted)
+        this.logger.warn(`Acquire connection error: ${shown}`)
+        throw converted
+      }
+    }
+
+    /** knex's releaseConnection(), straight to the pool. */
+    releaseConnection(this: ClientInternals, connection: object): Promise<void> {
+      // after destroy() the engine has already closed this connection
+      ;(this.pool as KnexEnginePool<object> | undefined)?.release(connection)
+      return Promise.resolve()
     }
   }
   Object.defineProperty(PoolsClient, 'name', { value: `Pools${Base.name || 'Client'}` })
