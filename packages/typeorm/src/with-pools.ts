@@ -15,8 +15,13 @@ export type PoolsDataSourceOptions = Extract<DataSourceOptions, { type: PoolsDat
   pools?: PoolsOption
 }
 
-/** `T` without `pools`, member by member (a plain `Omit` would flatten the union of data source types). */
-export type WithoutPools<T> = T extends unknown ? Omit<T, 'pools'> : never
+/**
+ * What {@link withPools} returns: `T` without `pools`, with `driver` and `extra` set (member by
+ * member: a plain `Omit` would flatten the union of data source types).
+ */
+export type WithoutPools<T> = T extends unknown
+  ? Omit<T, 'pools' | 'driver' | 'extra'> & { readonly driver: object; readonly extra: Record<string, unknown> }
+  : never
 
 const SUPPORTED: readonly string[] = ['postgres', 'mysql', 'mariadb']
 
