@@ -3,6 +3,12 @@ import { type PoolConfigInput, PoolError, type PresetName, preset } from '@pools
 /**
  * knex's `pool` option: tarn's options plus knex's own extras. Every key is mapped onto the @pools
  * engine (see docs/knex.md, "Option mapping"); an unknown key is refused, as tarn refuses it.
+ *
+ * @example
+ * ```ts
+ * const pool: KnexPoolOptions = { min: 0, max: 20, idleTimeoutMillis: 10_000, afterCreate: (conn, done) => done(null, conn) }
+ * knex(withPools({ client: 'pg', connection, pool }))
+ * ```
  */
 export interface KnexPoolOptions {
   /** Connections kept open (knex default 2). */
@@ -35,10 +41,24 @@ export interface KnexPoolOptions {
   log?: (message: string, level: string) => void
 }
 
-/** The `pools` option: any `@pools/core` option, or the name of a preset. */
+/**
+ * The `pools` option: any `@pools/core` option, or the name of a preset.
+ *
+ * @example
+ * ```ts
+ * const pools: PoolsOption = { leakDetectionThresholdMs: 10_000, keepaliveIntervalMs: 60_000 } // or 'web'
+ * ```
+ */
 export type PoolsOption = PoolConfigInput | PresetName
 
-/** knex's own pool defaults (tarn via knex 3.3), in engine terms. */
+/**
+ * knex's own pool defaults (tarn via knex 3.3), in engine terms: what a knex pool gets when you say nothing.
+ *
+ * @example
+ * ```ts
+ * console.log(KNEX_DEFAULTS.min, KNEX_DEFAULTS.acquireTimeoutMs) // 2 60000
+ * ```
+ */
 export const KNEX_DEFAULTS: Readonly<PoolConfigInput> = Object.freeze({
   min: 2,
   max: 10,
@@ -86,7 +106,13 @@ function amount(key: string, value: unknown): number | undefined {
  * returned; defaults are layered by {@link engineConfigOf}.
  *
  * Kept minimal here until `@pools/core` exports its shared knex option table (`translateOptions('knex')`);
- * the rows are the same.
+ * the rows are the same. Throws `PoolError('POOL_CONFIG_INVALID')` naming a bad or unknown key.
+ *
+ * @example
+ * ```ts
+ * translateKnexOptions({ min: 0, max: 7, idleTimeoutMillis: 5_000 }, 10_000)
+ * // { min: 0, max: 7, acquireTimeoutMs: 10000, idleTimeoutMs: 5000 }
+ * ```
  */
 export function translateKnexOptions(
   pool: KnexPoolOptions | undefined,

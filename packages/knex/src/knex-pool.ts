@@ -13,7 +13,14 @@ interface KnexMarks {
   __knex__disposed?: unknown
 }
 
-/** What knex reads from `acquire()`: tarn's pending operation, of which knex uses `promise` only. */
+/**
+ * What knex reads from `acquire()`: tarn's pending operation, of which knex uses `promise` only.
+ *
+ * @example
+ * ```ts
+ * const connection = await pool.acquire().promise
+ * ```
+ */
 export interface PendingAcquire<T> {
   readonly promise: Promise<T>
 }

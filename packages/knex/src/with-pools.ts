@@ -24,13 +24,26 @@ const DIALECTS: Readonly<Record<string, ClientClass>> = Object.freeze({
   mysql2: ClientMysql2 as unknown as ClientClass,
 })
 
-/** The knex client names `withPools` accepts (or pass a dialect class, e.g. your own subclass of knex's pg client). */
+/**
+ * The knex client names `withPools` accepts (or pass a dialect class, e.g. your own subclass of knex's pg client).
+ *
+ * @example
+ * ```ts
+ * const client: PoolsKnexClient = process.env.DB === 'mysql' ? 'mysql2' : 'pg'
+ * ```
+ */
 export type PoolsKnexClient = 'pg' | 'postgres' | 'postgresql' | 'mysql2'
 
 /**
  * A knex configuration, as you already write it, for {@link withPools}: `client` and `connection`,
  * knex's `pool` options (mapped onto the engine), plus `pools`. Or `client` and `connectionPool` set
  * to an existing `@pools` engine or facade, to share it.
+ *
+ * @example
+ * ```ts
+ * const config: PoolsKnexConfig = { client: 'mysql2', connection: process.env.DATABASE_URL, pool: { max: 20 }, pools: 'web' }
+ * const db = knex(withPools(config))
+ * ```
  */
 export interface PoolsKnexConfig extends Omit<Knex.Config, 'client' | 'pool' | 'connectionPool'> {
   /** `'pg'` (or `'postgres'`, `'postgresql'`), `'mysql2'`, or a knex dialect class. */

@@ -2,9 +2,10 @@ import { isPoolError } from '@pools/core'
 import mysql2WithPools from '@pools/core/mysql2'
 import { Pool } from '@pools/core/pg'
 import pg from 'pg'
+import { DataSource } from 'typeorm'
 import { describe, expect, it } from 'vitest'
 import { mysql2Driver, pgDriver } from './drivers.js'
-import { withPools } from './with-pools.js'
+import { dataSourceEngines, withPools } from './with-pools.js'
 
 describe('withPools (TypeORM options)', () => {
   it("supplies the driver module: pg with @pools/core/pg's Pool and no native, or @pools/core/mysql2", () => {
@@ -43,6 +44,7 @@ describe('withPools (TypeORM options)', () => {
       [{ type: 'postgres', extra: 'x' }, /extra must be an object/],
       [null, /must be an object/],
     ]
+    expect(() => dataSourceEngines(new DataSource({ type: 'postgres' }))).toThrow(/not initialized/)
     for (const [options, message] of cases) {
       let caught: unknown
       try {

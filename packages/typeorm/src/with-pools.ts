@@ -3,13 +3,35 @@ import type { DataSource, DataSourceOptions } from 'typeorm'
 import { mysql2Driver, pgDriver } from './drivers.js'
 import { engineBehind, engineFrom } from './engine-of.js'
 
-/** The `pools` option: any `@pools/core` option, or the name of a preset. */
+/**
+ * The `pools` option: any `@pools/core` option, or the name of a preset.
+ *
+ * @example
+ * ```ts
+ * const pools: PoolsOption = { leakDetectionThresholdMs: 10_000 } // or 'web'
+ * ```
+ */
 export type PoolsOption = PoolConfigInput | PresetName
 
-/** The TypeORM data source types this package runs on the @pools engine. */
+/**
+ * The TypeORM data source types this package runs on the @pools engine.
+ *
+ * @example
+ * ```ts
+ * const type: PoolsDataSourceType = 'mariadb'
+ * ```
+ */
 export type PoolsDataSourceType = 'postgres' | 'mysql' | 'mariadb'
 
-/** TypeORM's options for one of {@link PoolsDataSourceType}, plus `pools`. */
+/**
+ * TypeORM's options for one of {@link PoolsDataSourceType}, plus `pools`.
+ *
+ * @example
+ * ```ts
+ * const options: PoolsDataSourceOptions = { type: 'postgres', url: process.env.DATABASE_URL, poolSize: 20, pools: 'web' }
+ * const dataSource = new DataSource(withPools(options))
+ * ```
+ */
 export type PoolsDataSourceOptions = Extract<DataSourceOptions, { type: PoolsDataSourceType }> & {
   /** Any `@pools/core` option (`leakDetectionThresholdMs`, `keepaliveIntervalMs`, ...) or a preset name; for every node's pool. */
   pools?: PoolsOption
@@ -18,6 +40,11 @@ export type PoolsDataSourceOptions = Extract<DataSourceOptions, { type: PoolsDat
 /**
  * What {@link withPools} returns: `T` without `pools`, with `driver` and `extra` set (member by
  * member: a plain `Omit` would flatten the union of data source types).
+ *
+ * @example
+ * ```ts
+ * const options: WithoutPools<PoolsDataSourceOptions> = withPools({ type: 'mysql', host: 'db' })
+ * ```
  */
 export type WithoutPools<T> = T extends unknown
   ? Omit<T, 'pools' | 'driver' | 'extra'> & { readonly driver: object; readonly extra: Record<string, unknown> }
@@ -104,7 +131,14 @@ export function withPools<T extends PoolsDataSourceOptions>(options: T): Without
   return out as WithoutPools<T>
 }
 
-/** The engines behind a data source made with {@link withPools}. */
+/**
+ * The engines behind a data source made with {@link withPools}.
+ *
+ * @example
+ * ```ts
+ * const { master, replicas }: DataSourceEngines = dataSourceEngines(dataSource)
+ * ```
+ */
 export interface DataSourceEngines {
   /** The pool writes (and, without replication, everything) go to. */
   master: EnginePool<object>
