@@ -149,6 +149,46 @@ describe('every entry point loads from ESM and from CommonJS', () => {
   })
 })
 
+describe('both builds in one process (the dual-package hazard)', () => {
+  it('PoolError, engineOf and livePools() agree across the ES-module and CommonJS copies', async () => {
+    const script = `
+import { createRequire } from 'node:module'
+import * as esm from '@pools/core'
+const cjs = createRequire(process.cwd() + '/')('@pools/core')
+const driver = { create: async () => ({}), destroy: () => {} }
+const a = esm.createPool(driver, { name: 'esm-pool' })
+const b = cjs.createPool(driver, { name: 'cjs-pool' })
+const fromCjs = new cjs.PoolError('POOL_CLOSED', 'x')
+const fromEsm = new esm.PoolError('POOL_CLOSED', 'y')
+const names = (list) => list.map((p) => p.name).sort().join(',')
+const out = {
+  distinctCopies: esm.createPool !== cjs.createPool,
+  instanceofAcross: fromCjs instanceof esm.PoolError && fromEsm instanceof cjs.PoolError,
+  plainErrorIsNot: new Error('z') instanceof esm.PoolError,
+  guardAcross: esm.isPoolError(fromCjs, 'POOL_CLOSED') && cjs.isPoolError(fromEsm),
+  engineAcross: esm.engineOf(b) === b && cjs.engineOf(a) === a,
+  liveFromEsm: names(esm.livePools()),
+  liveFromCjs: names(cjs.livePools()),
+}
+await a.close()
+await b.close()
+out.liveAfterClose = esm.livePools().length + cjs.livePools().length
+console.log(JSON.stringify(out))
+`
+    const out = await node(['--input-type=module', '-e', script], work)
+    expect(JSON.parse(out)).toEqual({
+      distinctCopies: true,
+      instanceofAcross: true,
+      plainErrorIsNot: false,
+      guardAcross: true,
+      engineAcross: true,
+      liveFromEsm: 'cjs-pool,esm-pool',
+      liveFromCjs: 'cjs-pool,esm-pool',
+      liveAfterClose: 0,
+    })
+  })
+})
+
 const APP_JS = {
   esm: `import pg from '@pools/core/pg'
 import { Pool } from '@pools/core/pg'

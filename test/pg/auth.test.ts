@@ -5,8 +5,9 @@
  */
 import { inspect } from 'node:util'
 import { isPoolError } from '@pools/core'
-import { Pool, type PoolConfig } from '@pools/core/pg'
-import { afterEach, beforeAll, expect, it, vi } from 'vitest'
+import { Pool, type PoolConfig, type PoolFacadeOptions } from '@pools/core/pg'
+import pg from 'pg'
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { describeWithPostgres, type PrivatePostgres, startPrivatePostgres } from '../harness/index.js'
 import { rejectionOf, until } from './helpers.js'
 
@@ -28,7 +29,7 @@ describeWithPostgres('@pools/core/pg and credentials', () => {
     await Promise.all(open.splice(0).map((pool) => (pool.ending ? undefined : pool.end())))
   })
 
-  function make(options: PoolConfig): Pool {
+  function make(options: PoolConfig & PoolFacadeOptions): Pool {
     const pool = new Pool({ host: '127.0.0.1', port: server.port, database: 'postgres', ...options })
     open.push(pool)
     return pool
@@ -77,7 +78,7 @@ describeWithPostgres('@pools/core/pg and credentials', () => {
       expect(text).not.toContain(WRONG_PASSWORD) // ...and no password in any of them
       expect(text).not.toContain(REAL_PASSWORD)
       expect(pool.totalCount).toBe(0)
-      // one login attempt per caller here (each waited for one backoff step), never a storm
+      // one login attempt per caller, as pg-pool
       expect(pool.stats().counters.createErrors).toBe(2)
     })
   }
@@ -148,5 +149,78 @@ describeWithPostgres('@pools/core/pg and credentials', () => {
     pool.options.password = REAL_PASSWORD
     // after a failure the engine backs off before the next create: bounded, no hot loop
     expect((await pool.query('SELECT current_user AS u')).rows).toEqual([{ u: 'rotating' }])
+  })
+
+  describe('credentials never show', () => {
+    /** Every way the objects might be printed or serialised. */
+    function renderings(value: unknown): string {
+      let json: string
+      try {
+        json = JSON.stringify(value) ?? ''
+      } catch (error) {
+        json = (error as Error).message // e.g. circular: the message names keys, never values
+      }
+      return [
+        inspect(value, { depth: 8 }),
+        inspect(value, { depth: 8, getters: true }),
+        json,
+        String((value as { message?: unknown } | null)?.message ?? ''),
+      ].join('\n')
+    }
+
+    it('new Pool(connectionString) is refused with a PoolError that does not echo the URL', () => {
+      const url = `postgres://postgres:${REAL_PASSWORD}@127.0.0.1:${server.port}/postgres`
+      let thrown: unknown
+      try {
+        new Pool(url as unknown as PoolConfig)
+      } catch (error) {
+        thrown = error
+      }
+      expect(isPoolError(thrown, 'POOL_CONFIG_INVALID')).toBe(true)
+      expect((thrown as Error).message).toMatch(/new Pool\(\{ connectionString \}\)/)
+      expect(renderings(thrown)).not.toContain(REAL_PASSWORD)
+      expect(`${(thrown as Error).stack}`).not.toContain(REAL_PASSWORD)
+      // pg.Pool's own TypeError quotes it (the reason for the check)
+      expect(() => new pg.Pool(url as unknown as pg.PoolConfig)).toThrow(REAL_PASSWORD)
+    })
+
+    for (const [how, options] of [
+      ['password option', () => ({ user: 'postgres', password: REAL_PASSWORD })],
+      [
+        'connection string',
+        () => ({ connectionString: `postgres://postgres:${REAL_PASSWORD}@127.0.0.1:${server.port}/postgres` }),
+      ],
+    ] as const) {
+      it(`clients in leaks(), engine events and pool events print no password (${how})`, async () => {
+        const pool = make({
+          ...options(),
+          pools: { leakDetectionThresholdMs: 50, leakCaptureStack: true },
+          logger: { warn: () => {} },
+        })
+        const seen: unknown[] = []
+        pool.pools.on('create', (event) => seen.push(event))
+        pool.pools.on('acquire', (event) => seen.push(event))
+        pool.pools.on('leak', (event) => seen.push(event))
+        pool.on('connect', (client) => seen.push(client))
+        const client = await pool.connect()
+        await until(() => pool.leaks().length === 1, 'a leak suspect')
+        seen.push(pool.leaks(), client, pool.stats(), pool.health())
+        client.release()
+        const text = seen.map(renderings).join('\n')
+        expect(text).toContain('127.0.0.1') // the renderings are real
+        expect(text).not.toContain(REAL_PASSWORD)
+      })
+    }
+
+    it('a password with an unencoded "/" (pg reads its first digits as the port) is not printed as the port', async () => {
+      // a URL parser reads postgres://127.0.0.1:<digits>/<rest>@... as host 127.0.0.1, port <digits>, path <rest>@...
+      const secret = `${server.port}/${REAL_PASSWORD}`
+      const pool = make({ connectionString: `postgres://127.0.0.1:${secret}@127.0.0.1:${server.port}/postgres` })
+      const error = await rejectionOf(pool.query('SELECT 1'))
+      const text = `${renderings(error)}\n${error.stack}`
+      expect(text).not.toContain(REAL_PASSWORD)
+      expect(error.message).not.toContain(`:${server.port}`)
+      expect(error.message).toMatch(/connecting to a connection string whose password is not percent-encoded/)
+    })
   })
 })

@@ -14,6 +14,8 @@ export type { Clock, TimerHandle } from './clock/clock.js'
 export { systemClock } from './clock/system-clock.js'
 export * from './config/index.js'
 export type { ResourceDriver } from './driver/resource-driver.js'
+export type { PoolChannelMessage } from './engine/discovery.js'
+export { livePools, POOL_CLOSED_CHANNEL, POOL_CREATED_CHANNEL } from './engine/discovery.js'
 export type { HasEngine } from './engine/engine-handle.js'
 export { ENGINE, engineOf } from './engine/engine-handle.js'
 export { MAX_POOL_SIZE } from './engine/limits.js'
@@ -31,11 +33,17 @@ export type {
 export type { HealthCheckName, HealthReason, HealthStatus, PoolHealth } from './health/pool-health.js'
 export { evaluateHealth } from './health/pool-health.js'
 export * from './sizing/index.js'
+export type { HistogramSnapshot } from './stats/histogram.js'
+export { cumulativeBuckets, HISTOGRAM_BOUNDS_MS } from './stats/histogram.js'
+export type { PoolObserver } from './stats/pool-observer.js'
 export type {
   DestroyReason,
   LatencySummary,
   PoolCounters,
+  PoolHistograms,
   PoolState,
   PoolStats,
+  StatsOptions,
 } from './stats/pool-stats.js'
 export { DESTROY_REASONS } from './stats/pool-stats.js'
+export * from './vocabulary/index.js'

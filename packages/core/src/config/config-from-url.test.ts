@@ -44,13 +44,14 @@ describe('configFromUrl: Prisma parameters', () => {
     expect(url).toBe(`${base('postgresql')}?schema=public&sslmode=require`)
   })
 
-  it('maps pool_timeout=0 (no timeout, as our acquireTimeoutMs: 0) to 0 and connect_timeout=0 to NO_TIMEOUT_MS', () => {
+  it('maps pool_timeout=0 (no timeout, as our acquireTimeoutMs: 0) to 0; connect_timeout=0 leaves createTimeoutMs at its default', () => {
     const { config } = configFromUrl(`${base()}?pool_timeout=0&connect_timeout=0`)
     expect(NO_TIMEOUT_MS).toBe(2 ** 31 - 1)
-    expect(config).toEqual({ acquireTimeoutMs: 0, createTimeoutMs: NO_TIMEOUT_MS })
+    // as in the drop-ins: the wait is unbounded, one connect attempt stays bounded by createTimeoutMs
+    expect(config).toEqual({ acquireTimeoutMs: 0 })
     // createTimeoutMs has no "off" value, so a literal 0 would be rejected.
     expect(() => parsePoolConfig({ createTimeoutMs: 0 })).toThrow(/createTimeoutMs/)
-    expect(parsePoolConfig(config).createTimeoutMs).toBe(NO_TIMEOUT_MS)
+    expect(parsePoolConfig(config).createTimeoutMs).toBe(10_000)
   })
 
   it('keeps 0 for the lifetimes, where 0 means "never" in both Prisma and @pools', () => {
@@ -62,7 +63,7 @@ describe('configFromUrl: Prisma parameters', () => {
     expect(configFromUrl(`${base()}?pool_timeout=1.5`).config).toEqual({ acquireTimeoutMs: 1_500 })
     expect(configFromUrl(`${base()}?pool_timeout=0.0012`).config).toEqual({ acquireTimeoutMs: 1 })
     expect(configFromUrl(`${base()}?connect_timeout=0.0004`).config).toEqual({ createTimeoutMs: 1 })
-    expect(configFromUrl(`${base()}?connect_timeout=0.000`).config).toEqual({ createTimeoutMs: NO_TIMEOUT_MS })
+    expect(configFromUrl(`${base()}?connect_timeout=0.000`).config).toEqual({})
   })
 })
 
@@ -77,9 +78,13 @@ describe('configFromUrl: pg parameters', () => {
       min: 2,
       idleTimeoutMs: 30_000,
       acquireTimeoutMs: 5_000,
+      // pg.Pool's connectionTimeoutMillis bounds the connect too, as in the pg drop-in
+      createTimeoutMs: 5_000,
       maxUses: 7_500,
       maxLifetimeMs: 900_000,
       allowExitOnIdle: true,
+      // application_name names the pool, as in the pg drop-in, and stays in the URL for the driver
+      name: 'api',
     })
     expect(url).toBe(`${base()}?application_name=api`)
   })
@@ -91,6 +96,7 @@ describe('configFromUrl: pg parameters', () => {
     expect(config).toEqual({
       idleTimeoutMs: 0,
       acquireTimeoutMs: 0,
+      // pg's 0 also leaves createTimeoutMs at its default, as Prisma's connect_timeout=0 and mysql2's connectTimeout=0 do
       maxUses: 0,
       maxLifetimeMs: 0,
       allowExitOnIdle: false,
@@ -127,11 +133,46 @@ describe('configFromUrl: mysql2 parameters', () => {
     expect(configFromUrl(`${base('mysql')}?idleTimeout=0`).config).toEqual({ idleTimeoutMs: 1 })
   })
 
-  it('maps connectTimeout=0 (no timeout) to NO_TIMEOUT_MS and acquireTimeout=0 to 0 (no timeout in both)', () => {
+  it('maps connectTimeout=0 (no timeout) to the createTimeoutMs default and acquireTimeout=0 to 0 (no timeout in both)', () => {
     expect(configFromUrl(`${base('mysql')}?connectTimeout=0&acquireTimeout=0`).config).toEqual({
-      createTimeoutMs: NO_TIMEOUT_MS,
       acquireTimeoutMs: 0,
     })
+  })
+})
+
+describe('configFromUrl: the table follows the scheme', () => {
+  it('postgres URLs read Prisma and pg rows; application_name names the pool unless pool.name does, and stays', () => {
+    expect(configFromUrl(`${base()}?application_name=shop&sslmode=require&pgbouncer=true`)).toEqual({
+      config: { name: 'shop' },
+      url: `${base()}?application_name=shop&sslmode=require&pgbouncer=true`,
+    })
+    expect(configFromUrl(`${base()}?application_name=shop&pool.name=orders`).config).toEqual({ name: 'orders' })
+    // a mysql2-only parameter is not a pool option in a postgres URL: it stays for the driver
+    expect(configFromUrl(`${base()}?queueLimit=5`)).toEqual({ config: {}, url: `${base()}?queueLimit=5` })
+  })
+
+  it('mysql URLs read Prisma and mysql2 rows, and leave pg-only parameters to the driver', () => {
+    expect(configFromUrl(`${base('mysql')}?connection_limit=4&queueLimit=5&idleTimeoutMillis=1`)).toEqual({
+      config: { max: 4, maxWaiting: 5 },
+      url: `${base('mysql')}?idleTimeoutMillis=1`,
+    })
+    expect(configFromUrl(`${base('mariadb')}?connectionLimit=3`).config).toEqual({ max: 3 })
+  })
+
+  it('other schemes read both tables', () => {
+    expect(configFromUrl('redis://h:6379/0?max=3&queueLimit=5').config).toEqual({ max: 3, maxWaiting: 5 })
+  })
+
+  it('pool.preset names a preset (checked by name), which parsePoolConfig expands', () => {
+    expect(configFromUrl(`${base()}?pool.preset=serverless&connection_limit=2`).config).toEqual({
+      preset: 'serverless',
+      max: 2,
+    })
+    expect(parsePoolConfig(configFromUrl(`${base()}?pool.preset=serverless&connection_limit=2`).config)).toMatchObject({
+      max: 2,
+      allowExitOnIdle: true,
+    })
+    expect(() => configFromUrl(`${base()}?pool.preset=nope`)).toThrow(/"pool\.preset" must be a preset name/)
   })
 })
 

@@ -1,57 +1,31 @@
-import type { z } from 'zod'
 import { PoolError } from '../errors/pool-error.js'
 import { closestKey } from './closest-key.js'
-import { healthSchema, type PoolConfigInput, poolConfigSchema, retrySchema } from './schema.js'
+import { mysqlUrlDialect, type OptionDialect, type OptionMapping, postgresUrlDialect } from './dialects.js'
+import type { PoolOptions } from './pool-options.js'
+import { isPresetName, presetNames } from './presets.js'
+import { healthSchema, poolConfigSchema, retrySchema } from './schema.js'
+import { OptionCollector, parseBoolean, showKey as show } from './translate.js'
 
-/**
- * What a driver's "no connect timeout" `0` (Prisma's `connect_timeout`, mysql2's `connectTimeout`)
- * maps to, since `createTimeoutMs` has no "off" value (minimum 1): the largest delay `setTimeout`
- * honours (2^31 - 1 ms, about 24.8 days). Anything larger would overflow Node's timer and fire after 1 ms.
- * (A "no acquire timeout" `0` needs no translation: `acquireTimeoutMs: 0` already means exactly that.)
- */
-export const NO_TIMEOUT_MS = 2_147_483_647
+export { NO_TIMEOUT_MS } from './limits.js'
 
-type TopKey = keyof typeof poolConfigSchema.shape
-type Unit = 'count' | 'ms' | 'seconds' | 'boolean'
-
-/** How a driver spells its own "0": a real zero, no timeout, not set, or "expire at once". */
-type Zero = 'zero' | 'no-timeout' | 'unset' | 'immediately'
-
-interface DriverParam {
-  readonly target: TopKey
-  readonly unit: Unit
-  readonly zero: Zero
+const anyUrlDialect: OptionDialect = {
+  ...postgresUrlDialect,
+  id: 'postgres-url',
+  title: 'connection URL parameters',
+  // every row of both tables; a key in both (connection_limit, ...) means the same in both
+  mappings: [
+    ...postgresUrlDialect.mappings,
+    ...mysqlUrlDialect.mappings.filter((m) => !postgresUrlDialect.mappings.some((p) => p.key === m.key)),
+  ],
 }
 
-const param = (target: TopKey, unit: Unit, zero: Zero = 'zero'): DriverParam => ({ target, unit, zero })
-
-/**
- * Pool parameters that Prisma, node-postgres and mysql2 users already put in connection URLs.
- * Names are matched exactly (case-sensitive), as the drivers do.
- */
-const driverParams: ReadonlyMap<string, DriverParam> = new Map([
-  // Prisma (v6 query engine): times in seconds; 0 disables each limit, as acquireTimeoutMs: 0 does here.
-  ['connection_limit', param('max', 'count')],
-  ['pool_timeout', param('acquireTimeoutMs', 'seconds')],
-  ['connect_timeout', param('createTimeoutMs', 'seconds', 'no-timeout')],
-  ['max_idle_connection_lifetime', param('idleTimeoutMs', 'seconds')],
-  ['max_connection_lifetime', param('maxLifetimeMs', 'seconds')],
-  // node-postgres (pg.Pool): its connectionTimeoutMillis also bounds the wait in its queue, hence acquireTimeoutMs.
-  ['max', param('max', 'count')],
-  ['min', param('min', 'count')],
-  ['idleTimeoutMillis', param('idleTimeoutMs', 'ms')],
-  ['connectionTimeoutMillis', param('acquireTimeoutMs', 'ms')],
-  ['maxUses', param('maxUses', 'count')],
-  ['maxLifetimeSeconds', param('maxLifetimeMs', 'seconds')],
-  ['allowExitOnIdle', param('allowExitOnIdle', 'boolean')],
-  // mysql2 (and mysql's acquireTimeout). mysql2's idle sweep treats idleTimeout=0 as already expired.
-  ['connectionLimit', param('max', 'count')],
-  ['queueLimit', param('maxWaiting', 'count', 'unset')],
-  ['idleTimeout', param('idleTimeoutMs', 'ms', 'immediately')],
-  ['maxIdle', param('maxIdle', 'count')],
-  ['acquireTimeout', param('acquireTimeoutMs', 'ms')],
-  ['connectTimeout', param('createTimeoutMs', 'ms', 'no-timeout')],
-])
+/** The table for a URL's scheme: postgres, mysql, or (any other scheme) both. */
+function dialectForUrl(text: string): OptionDialect {
+  const scheme = text.slice(0, Math.max(0, text.indexOf(':'))).toLowerCase()
+  if (scheme === 'postgres' || scheme === 'postgresql') return postgresUrlDialect
+  if (scheme === 'mysql' || scheme === 'mysqlx' || scheme === 'mariadb') return mysqlUrlDialect
+  return anyUrlDialect
+}
 
 /** Prefix of our own options in a URL: `pool.max=20`, `pool.retry.maxDelayMs=5000`. */
 const OWN_PREFIX = 'pool.'
@@ -64,63 +38,16 @@ type Group = keyof typeof groups
 /** The result of {@link configFromUrl}. */
 export interface ConfigFromUrlResult {
   /** Pool options read from the URL (only the keys it named). */
-  config: PoolConfigInput
+  config: PoolOptions
   /** The URL without those parameters, for the driver. Unchanged when nothing was read. */
   url: string
-}
-
-interface Found {
-  /** Where the value goes: `max` or `retry.maxDelayMs`. */
-  readonly path: string
-  readonly param: string
-  readonly value: unknown
 }
 
 function invalid(problems: readonly string[]): PoolError {
   return new PoolError('POOL_CONFIG_INVALID', `Invalid pool configuration in connection URL: ${problems.join('; ')}.`)
 }
 
-/** Parameter names are user text: quote them and keep them short. Raw values are never echoed. */
-function show(key: string): string {
-  return JSON.stringify(key.length > 60 ? `${key.slice(0, 60)}…` : key)
-}
-
-const INTEGER = /^\d+$/
-const DECIMAL = /^\d+(\.\d+)?$/
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
-
-function readDriverParam(name: string, raw: string, spec: DriverParam): { value?: unknown; problem?: string } {
-  let n: number
-  if (spec.unit === 'boolean') {
-    const value = parseBoolean(raw)
-    return value === undefined ? { problem: `URL parameter ${show(name)} must be true or false` } : { value }
-  }
-  if (spec.unit === 'seconds') {
-    if (!DECIMAL.test(raw)) return { problem: `URL parameter ${show(name)} must be a number of seconds (0 or more)` }
-    const seconds = Number(raw)
-    // A tiny but non-zero value must not round to 0, which would flip it to the driver's "no limit".
-    n = seconds === 0 ? 0 : Math.max(1, Math.round(seconds * 1000))
-  } else {
-    if (!INTEGER.test(raw)) {
-      const what = spec.unit === 'ms' ? 'a whole number of milliseconds' : 'a whole number'
-      return { problem: `URL parameter ${show(name)} must be ${what} (0 or more)` }
-    }
-    n = Number(raw)
-  }
-  if (n === 0) {
-    if (spec.zero === 'unset') return {}
-    if (spec.zero === 'no-timeout') return { value: NO_TIMEOUT_MS }
-    if (spec.zero === 'immediately') return { value: 1 }
-  }
-  return { value: n }
-}
-
-function parseBoolean(raw: string): boolean | undefined {
-  const lower = raw.toLowerCase()
-  if (lower === 'true' || lower === '1') return true
-  if (lower === 'false' || lower === '0') return false
-  return undefined
-}
 
 function readOwnParam(name: string, raw: string): { path?: string; value?: unknown; problem?: string } {
   const parts = name.slice(OWN_PREFIX.length).split('.')
@@ -154,6 +81,13 @@ function readOwnValue(
   key: string,
 ): { path?: string; value?: unknown; problem?: string } {
   if (key === 'name') return { path, value: raw }
+  if (key === 'preset') {
+    if (isPresetName(raw)) return { path, value: raw }
+    const hint = closestKey(raw, presetNames)
+    return {
+      problem: `URL parameter ${show(name)} must be a preset name (${presetNames.join(', ')})${hint ? `; did you mean "${hint}"?` : ''}`,
+    }
+  }
   const words = wordKeys[key]
   if (words !== undefined) {
     if (words.includes(raw)) return { path, value: raw }
@@ -168,18 +102,6 @@ function readOwnValue(
   }
   if (!NUMBER.test(raw)) return { problem: `URL parameter ${show(name)} must be a number` }
   return { path, value: Number(raw) }
-}
-
-/** Check one value against its own field schema, so a bad value is blamed on the URL parameter that set it. */
-function checkValue(found: Found): string | undefined {
-  const [head = '', leaf] = found.path.split('.')
-  const shape: Record<string, z.ZodType> = leaf === undefined ? poolConfigSchema.shape : groups[head as Group].shape
-  const result = shape[leaf ?? head]?.safeParse(found.value)
-  if (!result || result.success) return undefined
-  const message = result.error.issues[0]?.message ?? 'invalid value'
-  // Only numbers and booleans can get here besides `name`, so showing the parsed value reveals nothing from the URL.
-  const shown = typeof found.value === 'string' ? '' : `=${String(found.value)}`
-  return `URL parameter ${show(found.param)}${shown} sets ${found.path}: ${message}`
 }
 
 function decodePair(piece: string): [string, string] {
@@ -243,49 +165,27 @@ export function configFromUrl(url: string | URL): ConfigFromUrlResult {
   const base = beforeHash.slice(0, queryAt)
   const pieces = beforeHash.slice(queryAt + 1).split('&')
 
+  const dialect = dialectForUrl(text)
+  const rows = new Map<string, OptionMapping>(dialect.mappings.map((m) => [m.key, m]))
+  const collector = new OptionCollector(dialect)
   const kept: string[] = []
-  const found: Found[] = []
-  const problems: string[] = []
   for (const piece of pieces) {
     const [name, raw] = decodePair(piece)
-    const driver = driverParams.get(name)
-    if (driver) {
-      const read = readDriverParam(name, raw, driver)
-      if (read.problem) problems.push(read.problem)
-      else if (read.value !== undefined) found.push({ path: driver.target, param: name, value: read.value })
+    const row = rows.get(name)
+    if (row) {
+      collector.add(row, raw)
+      if (row.keep === true) kept.push(piece)
     } else if (name.startsWith(OWN_PREFIX)) {
       const read = readOwnParam(name, raw)
-      if (read.problem) problems.push(read.problem)
-      else if (read.path !== undefined) found.push({ path: read.path, param: name, value: read.value })
+      if (read.problem) collector.problem(read.problem)
+      else if (read.path !== undefined) collector.set(read.path, name, read.value)
     } else {
       kept.push(piece)
     }
   }
-
-  const byPath = new Map<string, Found>()
-  for (const item of found) {
-    const problem = checkValue(item)
-    if (problem) {
-      problems.push(problem)
-      continue
-    }
-    const earlier = byPath.get(item.path)
-    if (earlier && earlier.value !== item.value) {
-      problems.push(
-        `URL parameters ${show(earlier.param)} and ${show(item.param)} both set ${item.path} to different values`,
-      )
-    }
-    byPath.set(item.path, item)
-  }
+  const { options, problems } = collector.result()
   if (problems.length > 0) throw invalid(problems)
-
-  const config: Record<string, unknown> = {}
-  for (const { path, value } of byPath.values()) {
-    const [head = '', leaf] = path.split('.')
-    if (leaf === undefined) config[head] = value
-    else config[head] = { ...(config[head] as Record<string, unknown> | undefined), [leaf]: value }
-  }
   const stripped =
     kept.length === pieces.length ? text : `${base}${kept.length > 0 ? `?${kept.join('&')}` : ''}${fragment}`
-  return { config: config as PoolConfigInput, url: stripped }
+  return { config: options, url: stripped }
 }

@@ -1,8 +1,22 @@
 import { z } from 'zod'
 import { poolConfigSchema } from './schema.js'
 
-/** A JSON Schema document (draft 2020-12), as zod types it. */
-export type JsonSchema = z.core.JSONSchema.BaseSchema
+/** A JSON Schema document (draft 2020-12): the keywords this schema uses, and any other. */
+export interface JsonSchema {
+  $schema?: string
+  title?: string
+  description?: string
+  type?: string | string[]
+  properties?: Record<string, JsonSchema | boolean>
+  additionalProperties?: JsonSchema | boolean
+  required?: string[]
+  default?: unknown
+  enum?: unknown[]
+  anyOf?: (JsonSchema | boolean)[]
+  minimum?: number
+  maximum?: number
+  [keyword: string]: unknown
+}
 
 /** The JSON Schema dialect of {@link poolConfigJsonSchema}. */
 export const JSON_SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema'
@@ -34,7 +48,7 @@ export function poolConfigJsonSchema(): JsonSchema {
     description,
     properties,
     ...rest
-  } = structuredClone(z.toJSONSchema(poolConfigSchema, { io: 'input', target: 'draft-2020-12' }))
+  } = structuredClone(z.toJSONSchema(poolConfigSchema, { io: 'input', target: 'draft-2020-12' })) as JsonSchema
   return {
     $schema: JSON_SCHEMA_DIALECT,
     title: '@pools pool configuration',

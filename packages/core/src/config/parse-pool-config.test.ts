@@ -238,7 +238,7 @@ describe('parsePoolConfig: wrong types and ranges', () => {
     [5, 'number'],
   ])('rejects %j as the whole config (got %s)', (input, got) => {
     const err = configError(() => parsePoolConfig(loose(input)))
-    expect(err.message).toContain(`expected an object, got ${got}`)
+    expect(err.message).toContain(`expected an object or a preset name, got ${got}`)
   })
 })
 

@@ -1,7 +1,9 @@
 import type { z } from 'zod'
 import { PoolError } from '../errors/pool-error.js'
 import { closestKey } from './closest-key.js'
-import { healthSchema, type PoolConfig, type PoolConfigInput, poolConfigSchema, retrySchema } from './schema.js'
+import type { PoolConfig, PoolOptions } from './pool-options.js'
+import { isPresetName, type PresetName, preset, presetNames } from './presets.js'
+import { healthSchema, poolConfigSchema, retrySchema } from './schema.js'
 
 const shapes: Record<string, readonly string[]> = {
   '': Object.keys(poolConfigSchema.shape),
@@ -39,30 +41,55 @@ function invalid(problems: string[], name: string | undefined): PoolError {
 
 /**
  * Validate user input against the one @pools configuration schema and resolve
- * every default. Throws a `PoolError` with code `POOL_CONFIG_INVALID` that names
+ * every default. Takes {@link PoolOptions}, a preset name (`'web'`), or options
+ * naming a preset (`{ preset: 'web', max: 20 }`, where the other keys override the
+ * preset). Throws a `PoolError` with code `POOL_CONFIG_INVALID` that names
  * each bad key (and, for unknown keys, the closest valid one).
  *
  * @example
  * ```ts
  * const config = parsePoolConfig({ max: 20, acquireTimeoutMs: 5_000 })
  * config.idleTimeoutMs // 600000
+ * parsePoolConfig('serverless').max // 1
  * parsePoolConfig({ maxPoolSize: 5 }) // PoolError: unknown option "maxPoolSize" (did you mean "max"?)
  * ```
  */
-export function parsePoolConfig(input: PoolConfigInput | PoolConfig | undefined = {}): PoolConfig {
+export function parsePoolConfig(input: PoolOptions | PresetName | PoolConfig | undefined = {}): PoolConfig {
   if (resolvedConfigs.has(input as object)) return input as PoolConfig
+  if (typeof input === 'string') {
+    if (!isPresetName(input)) {
+      const hint = closestKey(input, presetNames)
+      throw invalid(
+        [
+          `expected an object or a preset name, got string${hint ? ` (did you mean the preset "${hint}"?)` : ''}. Presets: ${presetNames.join(', ')}`,
+        ],
+        undefined,
+      )
+    }
+    input = preset(input)
+  }
   const rawName = (input as { name?: unknown } | undefined)?.name
   const name = typeof rawName === 'string' && rawName.length > 0 ? rawName.slice(0, 120) : undefined
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw invalid(
-      [`expected an object, got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`],
+      [
+        `expected an object or a preset name, got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`,
+      ],
       name,
     )
   }
   // JSON config files carry "$schema" for editor completion; it is not an option.
   if (typeof (input as { $schema?: unknown }).$schema === 'string') {
-    const { $schema: _schema, ...rest } = input as PoolConfigInput & { $schema: string }
+    const { $schema: _schema, ...rest } = input as PoolOptions & { $schema: string }
     input = rest
+  }
+  const named: unknown = (input as PoolOptions).preset
+  if (named !== undefined) {
+    if (typeof named !== 'string') {
+      throw invalid([`preset: expected a preset name, got ${named === null ? 'null' : typeof named}`], name)
+    }
+    const { preset: _preset, ...overrides } = input as PoolOptions
+    input = preset(named as PresetName, overrides)
   }
   const result = poolConfigSchema.safeParse(input)
   if (!result.success) throw invalid(result.error.issues.map(describeIssue), name)
@@ -98,8 +125,9 @@ export function parsePoolConfig(input: PoolConfigInput | PoolConfig | undefined 
   }
   if (problems.length > 0) throw invalid(problems, c.name)
 
+  const { preset: _preset, ...resolvedInput } = c
   const resolved: PoolConfig = Object.freeze({
-    ...c,
+    ...resolvedInput,
     maxWaiting: c.maxWaiting ?? Number.POSITIVE_INFINITY,
     maxIdle: c.maxIdle ?? Number.POSITIVE_INFINITY,
     maxLifetimeJitterMs: c.maxLifetimeMs > 0 ? jitter : 0,

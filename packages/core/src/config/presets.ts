@@ -1,18 +1,12 @@
 import { PoolError } from '../errors/pool-error.js'
 import { closestKey } from './closest-key.js'
-import type { PoolConfigInput } from './schema.js'
+import type { PoolOptions } from './pool-options.js'
+import { type PresetName, presetNames } from './preset-names.js'
 
-/** The names of the built-in presets. */
-export type PresetName =
-  | 'web'
-  | 'api'
-  | 'background'
-  | 'analytics'
-  | 'serverless'
-  | 'edge'
-  | 'test'
-  | 'development'
-  | 'high-throughput'
+export type { PresetName } from './preset-names.js'
+export { presetNames } from './preset-names.js'
+
+type PoolConfigInput = Omit<PoolOptions, 'preset'>
 
 type RetryInput = NonNullable<PoolConfigInput['retry']>
 type HealthInput = NonNullable<PoolConfigInput['health']>
@@ -147,9 +141,6 @@ export const presets: Presets = Object.freeze(
   Object.fromEntries(Object.entries(definitions).map(([name, value]) => [name, deepFreeze(value)])) as Presets,
 )
 
-/** Every preset name, in declaration order. */
-export const presetNames: readonly PresetName[] = Object.freeze(Object.keys(definitions) as PresetName[])
-
 /**
  * True when `value` names a built-in preset (for names read from env vars or CLI flags).
  *
@@ -177,7 +168,7 @@ export function isPresetName(value: unknown): value is PresetName {
  * const config = parsePoolConfig(preset('api', { max: 30, health: { degradedWaiting: 20 } }))
  * ```
  */
-export function preset(name: PresetName, overrides: PoolConfigInput = {}): PoolConfigInput {
+export function preset(name: PresetName, overrides: PoolConfigInput = {}): PoolOptions {
   // Names often come from env vars or plain JS, so the type alone does not guarantee a known one.
   const raw: unknown = name
   if (!isPresetName(raw)) {
@@ -189,12 +180,19 @@ export function preset(name: PresetName, overrides: PoolConfigInput = {}): PoolC
     )
   }
   const base: Preset = definitions[raw]
-  const merged: PoolConfigInput = { ...base, ...overrides }
+  const named: unknown = (overrides as PoolOptions).preset
+  if (named !== undefined && named !== raw) {
+    throw new PoolError(
+      'POOL_CONFIG_INVALID',
+      `preset(${JSON.stringify(raw)}, overrides): the overrides name another preset; use one preset at a time.`,
+    )
+  }
+  const merged: PoolOptions = { ...base, ...overrides }
   // Spreading a frozen preset copies its nested objects by reference; copy them so callers can mutate the result.
   merged.retry = mergeSection(base.retry, overrides, 'retry') as PoolConfigInput['retry']
   merged.health = mergeSection(base.health, overrides, 'health') as PoolConfigInput['health']
-  for (const key of Object.keys(merged) as (keyof PoolConfigInput)[]) {
-    if (merged[key] === undefined) delete merged[key]
+  for (const key of Object.keys(merged) as (keyof PoolOptions)[]) {
+    if (key === 'preset' || merged[key] === undefined) delete merged[key]
   }
   return merged
 }

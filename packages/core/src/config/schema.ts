@@ -1,13 +1,26 @@
 import { z } from 'zod'
+import { MAX_POOL_SIZE, MAX_TIMER_MS, MAX_WAITING_LIMIT } from './limits.js'
+import type {
+  HealthConfig,
+  HealthOptions,
+  LeakCaptureStack,
+  PoolConfig,
+  PoolOptions,
+  RetryConfig,
+  RetryOptions,
+} from './pool-options.js'
+import { presetNames } from './preset-names.js'
 
-// Node timers overflow above 2^31 - 1 ms (and then fire after 1 ms), so no duration may exceed it.
-const MAX_TIMER_MS = 2_147_483_647
+// zod is an implementation detail: the public types are the hand-written ones in pool-options.ts, and
+// pool-options.types.test.ts proves they are exactly this schema's input and output types.
+export type { HealthConfig, LeakCaptureStack, PoolConfig, RetryConfig }
+
 const ms = (description: string) => z.number().int().min(0).max(MAX_TIMER_MS).describe(description)
 const positiveMs = (description: string) => z.number().int().min(1).max(MAX_TIMER_MS).describe(description)
+const atMost = (limit: number, name: string) => ({
+  error: (issue: { input?: unknown }) => `must be at most ${limit} (${name}), got ${String(issue.input)}`,
+})
 const ratio = (description: string) => z.number().min(0).max(1).describe(description)
-
-/** When leak detection records acquire-site stacks. */
-export type LeakCaptureStack = 'always' | 'after-first-leak' | 'never'
 
 /** Backoff policy for failed creates. */
 export const retrySchema = z
@@ -63,25 +76,34 @@ export const healthSchema = z
  */
 export const poolConfigSchema = z
   .strictObject({
+    preset: z
+      .enum(presetNames)
+      .optional()
+      .describe('A preset to start from; every other key overrides it (retry and health key by key).'),
     name: z.string().min(1).max(120).describe('Pool name, used in errors, events, metrics and logs.').default('pool'),
     min: z
       .number()
       .int()
       .min(0)
-      .describe('Resources kept open even when idle; created at start and refilled after losses.')
+      .max(MAX_POOL_SIZE, atMost(MAX_POOL_SIZE, 'MAX_POOL_SIZE'))
+      .describe('Resources kept open even when idle; created at start and refilled after losses. At most max.')
       .default(0),
     max: z
       .number()
       .int()
       .min(1)
-      .describe('Hard upper bound on open resources (idle + used + being created).')
+      .max(MAX_POOL_SIZE, atMost(MAX_POOL_SIZE, 'MAX_POOL_SIZE'))
+      .describe(`Hard upper bound on open resources (idle + used + being created), at most ${MAX_POOL_SIZE}.`)
       .default(10),
     maxWaiting: z
       .number()
       .int()
       .min(0)
+      .max(MAX_WAITING_LIMIT, atMost(MAX_WAITING_LIMIT, 'MAX_WAITING_LIMIT'))
       .optional()
-      .describe('Most callers allowed to queue; the next fails fast with POOL_QUEUE_FULL. Unset = unbounded.'),
+      .describe(
+        `Most callers allowed to queue; the next fails fast with POOL_QUEUE_FULL. Unset = unbounded; at most ${MAX_WAITING_LIMIT}.`,
+      ),
     acquireTimeoutMs: ms(
       'How long acquire() waits for a resource before POOL_ACQUIRE_TIMEOUT (0 = wait without a timeout; maxWaiting: 0 never waits).',
     ).default(30_000),
@@ -92,6 +114,7 @@ export const poolConfigSchema = z
       .number()
       .int()
       .min(0)
+      .max(MAX_POOL_SIZE, atMost(MAX_POOL_SIZE, 'MAX_POOL_SIZE'))
       .optional()
       .describe(
         'Most idle resources kept open: the longest-idle ones above it are closed at the next housekeeping pass, never below `min`. Unset = no cap.',
@@ -159,23 +182,11 @@ export const poolConfigSchema = z
   })
   .describe('@pools connection pool configuration')
 
-/** What users write: every key optional. */
-export type PoolConfigInput = z.input<typeof poolConfigSchema>
-/** Resolved retry policy. */
-export type RetryConfig = z.output<typeof retrySchema>
-/** Resolved health thresholds. */
-export type HealthConfig = z.output<typeof healthSchema>
+export type { PoolConfigInput } from './pool-options.js'
 
-/** The resolved, frozen configuration: every default applied. */
-export interface PoolConfig
-  extends Readonly<
-    Omit<z.output<typeof poolConfigSchema>, 'maxWaiting' | 'maxIdle' | 'maxLifetimeJitterMs' | 'retry' | 'health'>
-  > {
-  /** `Infinity` when unbounded. */
-  readonly maxWaiting: number
-  /** `Infinity` when there is no idle cap. */
-  readonly maxIdle: number
-  readonly maxLifetimeJitterMs: number
-  readonly retry: Readonly<RetryConfig>
-  readonly health: Readonly<HealthConfig>
-}
+/** The schema's own input and output types, for the type-level test only: never in a public signature. */
+export type SchemaInput = z.input<typeof poolConfigSchema>
+export type SchemaOutput = z.output<typeof poolConfigSchema>
+export type RetrySchemaInput = z.input<typeof retrySchema>
+export type HealthSchemaInput = z.input<typeof healthSchema>
+export type { HealthOptions, PoolOptions, RetryOptions }

@@ -17,7 +17,16 @@ import type { Pool } from './pool.js'
  */
 export const ENGINE: unique symbol = Symbol.for('@pools/core.engine') as never
 
-/** Something that exposes a pool engine under {@link ENGINE}. */
+/**
+ * Something that exposes a pool engine under {@link ENGINE}: every facade, and a `Pool` itself.
+ *
+ * @example
+ * ```ts
+ * function watch(facade: HasEngine) {
+ *   facade[ENGINE].observe(exporter)
+ * }
+ * ```
+ */
 export interface HasEngine<T = unknown> {
   readonly [ENGINE]: Pool<T>
 }

@@ -1,123 +1,47 @@
-import type { Clock, TimerHandle } from '../clock/clock.js'
+import type { Clock } from '../clock/clock.js'
 import { systemClock } from '../clock/system-clock.js'
 import { parsePoolConfig } from '../config/parse-pool-config.js'
 import type { PoolConfig, PoolConfigInput } from '../config/schema.js'
 import type { ResourceDriver } from '../driver/resource-driver.js'
-import { describeCause, PoolError, type PoolErrorCode } from '../errors/pool-error.js'
+import { describeCause, PoolError } from '../errors/pool-error.js'
 import { EventHub } from '../events/event-hub.js'
-import type { AcquirePriority, LeakReport, PoolEventName, PoolListener } from '../events/pool-events.js'
+import type { LeakReport, PoolEventName, PoolListener } from '../events/pool-events.js'
 import { evaluateHealth, type PoolHealth } from '../health/pool-health.js'
-import type { DestroyReason, PoolState, PoolStats } from '../stats/pool-stats.js'
+import { OBSERVER_METHODS, ObserverSet, type PoolObserver } from '../stats/pool-observer.js'
+import type { DestroyReason, PoolState, PoolStats, StatsOptions } from '../stats/pool-stats.js'
 import { StatsRecorder } from '../stats/stats-recorder.js'
+import { snapshotStats } from '../stats/stats-snapshot.js'
+import { CreateLog } from './create-log.js'
 import { Creator } from './creator.js'
 import { DeadlineQueue } from './deadline-queue.js'
+import { announceClosed, announceCreated } from './discovery.js'
+import { type EndedLoanReason, EndedLoans } from './ended-loans.js'
 import { ENGINE } from './engine-handle.js'
 import { Housekeeper } from './housekeeper.js'
 import { LeakDetector } from './leak-detector.js'
-import { MAX_POOL_SIZE } from './limits.js'
+import { leakReturnedInfo, leakWarning, reclaimWarning } from './leak-messages.js'
 import { deferToMicrotask } from './microtask.js'
+import { PoolErrors } from './pool-errors.js'
+import {
+  type AcquireOptions,
+  acquireOptionsProblem,
+  type CloseOptions,
+  closeOptionsProblem,
+  driverProblem,
+  type PoolLogger,
+  type PoolRuntime,
+  resizeProblem,
+  resolveLogger,
+} from './pool-options.js'
 import { BORROWED, BUSY, DESTROYED, IDLE, PooledResource } from './pooled-resource.js'
-import { destroyBounded, runBounded, validateResource } from './validator.js'
+import { ReadyGate } from './ready-gate.js'
+import { ResourceChecks, type ValidationPhase } from './resource-checks.js'
+import { Shutdown } from './shutdown.js'
+import { destroyBounded } from './validator.js'
 import { AbortHook, PRIORITY_INDEX, PRIORITY_NAMES, Waiter, waitFor } from './waiter.js'
 import { WaiterQueue } from './waiter-queue.js'
 
-/** Per-call options of {@link Pool.acquire} and {@link Pool.use}. */
-export interface AcquireOptions {
-  /** Cancel the wait; the acquire rejects with `POOL_ACQUIRE_ABORTED`. */
-  signal?: AbortSignal
-  /** Queue priority (default `normal`): high before normal before low, FIFO within each. */
-  priority?: AcquirePriority
-  /** Override `acquireTimeoutMs` for this call (0 = wait without a timeout). */
-  timeoutMs?: number
-  /**
-   * `false`: do not wait for another caller to release. When nothing is idle and no new resource may
-   * be opened (all `max` are open or being created), reject at once with `POOL_QUEUE_FULL` (counted in
-   * `queueFull`). A caller for whom a new resource can be opened still waits for it (mysql2's
-   * `waitForConnections: false`). Default `true`.
-   */
-  waitForRelease?: boolean
-}
-
-/** Options of {@link Pool.close}. */
-export interface CloseOptions {
-  /** How long to wait for borrowed resources before destroying them (default `closeGraceMs`). */
-  graceMs?: number
-  /**
-   * `true`: callers already queued when `close()` starts are still served (by releases, idle
-   * resources, and creates when nothing is open) before the pool finishes closing, as pg.Pool's
-   * `end()` does; their timeouts and signals still apply, and the grace period still bounds the
-   * whole close (queued callers left when it ends get `POOL_CLOSED`). New acquires are refused
-   * with `POOL_CLOSED` at once either way. Default `false`: queued callers get `POOL_CLOSED` now.
-   */
-  serveWaiting?: boolean
-}
-
-/**
- * Where the pool writes its few log lines (leaks, create failure streaks, background errors, a
- * throwing listener). A logger that throws is ignored, never propagated.
- *
- * @example
- * ```ts
- * const logger: PoolLogger = { warn: (m) => log.warn(m), info: (m) => log.info(m) }
- * const pool = createPool(driver, config, { logger })
- * ```
- */
-export interface PoolLogger {
-  warn(message: string): void
-  info?(message: string): void
-}
-
-/** Things a pool needs that are not configuration: time, randomness, logging. */
-export interface PoolRuntime {
-  /** Source of time; `FakeClock` from `@pools/core/testing` in tests. */
-  clock?: Clock
-  /** Source of randomness for jitter (default `Math.random`). */
-  random?: () => number
-  /** Where leak reports and warnings go (default: `console.warn`); `false` for silence. */
-  logger?: PoolLogger | false
-}
-
-/** Marks a loan that ended without the borrower (reclaimed as a leak, or forced at close). */
-interface EndedLoan {
-  id: number
-  reason: 'leak-reclaimed' | 'close-forced'
-  borrowedAt: number
-}
-
-interface ReadyWaiter {
-  target: number
-  resolve: () => void
-  reject: (error: unknown) => void
-}
-
-const ENDED_LOANS_LIMIT = 1024
-/** Longest delay a Node timer takes (≈ 24.8 days); a longer one fires after 1 ms. Same cap as the config's durations. */
-const MAX_TIMER_MS = 2_147_483_647
-
-const consoleLogger: PoolLogger = {
-  warn: (message) => console.warn(message),
-  info: (message) => console.info(message),
-}
-
-/** The user's logger behind a guard: a throwing logger must never break the pool or reach a timer. */
-function guardLogger(logger: PoolLogger): PoolLogger {
-  return {
-    warn(message) {
-      try {
-        logger.warn(message)
-      } catch {
-        // nowhere left to report it
-      }
-    },
-    info(message) {
-      try {
-        logger.info?.(message)
-      } catch {
-        // nowhere left to report it
-      }
-    },
-  }
-}
+export type { AcquireOptions, CloseOptions, PoolLogger, PoolRuntime } from './pool-options.js'
 
 /**
  * A pool of resources made by a {@link ResourceDriver}. Create one with
@@ -126,7 +50,12 @@ function guardLogger(logger: PoolLogger): PoolLogger {
  * The hot path (an idle resource, nobody waiting) allocates one resolved
  * promise and touches no timer; waiting callers share a single timeout timer;
  * housekeeping (idle timeout, lifetime, keepalive, leaks) runs on one unref'd
- * timer.
+ * timer. This class holds the hot path (lend, return, queue, create/destroy
+ * bookkeeping) and the wiring; the cold concerns live beside it: option checks
+ * (`pool-options.ts`), errors (`pool-errors.ts`), `ready()` (`ready-gate.ts`),
+ * closing (`shutdown.ts`), validation and reset (`resource-checks.ts`), leak
+ * messages (`leak-messages.ts`), ended loans (`ended-loans.ts`), create logging
+ * (`create-log.ts`) and the stats snapshot (`stats/stats-snapshot.ts`).
  */
 export class Pool<T> implements AsyncDisposable {
   /** The resolved configuration. */
@@ -139,6 +68,9 @@ export class Pool<T> implements AsyncDisposable {
     this.#logger?.warn(`[pools:${this.config.name}] a '${event}' listener threw: ${describeCause(error)}`),
   )
   readonly #records = new Map<T, PooledResource<T>>()
+  readonly #observers = new ObserverSet((error, method) =>
+    this.#logger?.warn(`[pools:${this.config.name}] an observer's ${method}() threw: ${describeCause(error)}`),
+  )
   readonly #idle: PooledResource<T>[] = []
   readonly #waiters = new WaiterQueue<T>()
   readonly #deadlines: DeadlineQueue<T>
@@ -146,11 +78,17 @@ export class Pool<T> implements AsyncDisposable {
   readonly #creator: Creator<T>
   readonly #housekeeper: Housekeeper<T>
   readonly #leaks: LeakDetector<T>
-  readonly #endedLoans = new Map<T, EndedLoan>()
+  readonly #checks: ResourceChecks<T>
+  readonly #errors: PoolErrors
+  readonly #ready = new ReadyGate()
+  readonly #shutdown: Shutdown
+  readonly #createLog: CreateLog
+  readonly #endedLoans = new EndedLoans<T>()
   readonly #validateOnBorrow: boolean
   readonly #validationBypassMs: number
   /** The driver has `isBroken`: idle resources must be checked before lending. */
   readonly #checkBroken: boolean
+  /** A release has work to do before reuse: the driver's `reset`, or validation on return. */
   readonly #returnWork: boolean
   /** `failWaiterOnCreateError`: every caller gets its own create attempt, backoff or not. */
   readonly #ownAttempts: boolean
@@ -187,6 +125,8 @@ export class Pool<T> implements AsyncDisposable {
   #stopping = false
   /** `maxUses`, or `Infinity` when unlimited (0), so a release compares once. */
   readonly #maxUses: number
+  /** Twice the housekeeping interval: how far the coarse time can lag, with margin (see #return). */
+  readonly #coarseSlackMs: number
   #min: number
   #max: number
   #seq = 0
@@ -197,41 +137,11 @@ export class Pool<T> implements AsyncDisposable {
   }
   /** Resources lent out right now (kept as a counter: adapters read it often). */
   #borrowed = 0
-  /** Resources being validated on their way to a waiter. */
-  #validatingForWaiters = 0
   #pendingDestroys = 0
-  #readyWaiters: ReadyWaiter[] = []
-  #readyTarget = 0
-  #closePromise: Promise<void> | undefined
-  #closeResolve: (() => void) | undefined
-  #graceTimer: TimerHandle | undefined
-  /** `close({ serveWaiting: true })` is serving the callers queued before it. */
-  #draining = false
-  #drainCheckQueued = false
-  readonly #drainCheck = (): void => {
-    this.#drainCheckQueued = false
-    if (this.#draining && this.#waiters.size === 0) this.#endDrain()
-  }
-  #failureStreakLogged = false
 
   constructor(driver: ResourceDriver<T>, config?: PoolConfigInput | PoolConfig, runtime: PoolRuntime = {}) {
-    if (driver === null || typeof driver !== 'object' || typeof driver.create !== 'function') {
-      throw new PoolError(
-        'POOL_CONFIG_INVALID',
-        'createPool(driver): the driver must be an object with a create() function.',
-      )
-    }
-    if (typeof driver.destroy !== 'function') {
-      throw new PoolError('POOL_CONFIG_INVALID', 'createPool(driver): the driver must have a destroy() function.')
-    }
-    for (const hook of ['validate', 'reset', 'isBroken', 'isFatalCreateError', 'ref', 'unref'] as const) {
-      if (driver[hook] !== undefined && typeof driver[hook] !== 'function') {
-        throw new PoolError(
-          'POOL_CONFIG_INVALID',
-          `createPool(driver): the driver's ${hook} must be a function when present, got ${typeof driver[hook]}.`,
-        )
-      }
-    }
+    const problem = driverProblem(driver)
+    if (problem !== undefined) throw new PoolError('POOL_CONFIG_INVALID', problem)
     this.config = parsePoolConfig(config as PoolConfigInput)
     const c = this.config
     this.#driver = driver
@@ -243,13 +153,14 @@ export class Pool<T> implements AsyncDisposable {
     }
     this.#now = clock.now()
     this.#random = runtime.random ?? Math.random
-    this.#logger = runtime.logger === false ? undefined : guardLogger(runtime.logger ?? consoleLogger)
+    this.#logger = resolveLogger(runtime.logger)
     this.#min = c.min
     this.#max = c.max
     this.#validateOnBorrow = c.validateOnBorrow && typeof driver.validate === 'function'
     this.#validationBypassMs = c.validationBypassMs
     this.#sampleEvery = c.timingSampleEvery
     this.#maxUses = c.maxUses > 0 ? c.maxUses : Number.POSITIVE_INFINITY
+    this.#coarseSlackMs = 2 * c.housekeepingIntervalMs
     this.#exactStart = c.leakDetectionThresholdMs > 0 || this.#validateOnBorrow
     this.#checkBroken = typeof driver.isBroken === 'function'
     this.#ownAttempts = c.failWaiterOnCreateError
@@ -258,8 +169,27 @@ export class Pool<T> implements AsyncDisposable {
     this.#returnWork =
       typeof driver.reset === 'function' || (c.validateOnReturn && typeof driver.validate === 'function')
     this.#stats = new StatsRecorder(c.health.windowMs)
+    this.#errors = new PoolErrors(
+      c.name,
+      () => this.stats(),
+      () => this.#state,
+    )
+    this.#createLog = new CreateLog(this.#logger, c.name)
+    this.#shutdown = new Shutdown(this.#clock, {
+      waiting: () => this.#waiters.size,
+      endDrain: () => this.#endDrain(),
+      graceOver: () => this.#graceOver(),
+    })
     this.#deadlines = new DeadlineQueue(this.#clock, this.#waiters, (waiter, now) => this.#expire(waiter, now))
     this.#leaks = new LeakDetector(c.leakDetectionThresholdMs, c.leakReclaimAfterMs, c.leakCaptureStack)
+    this.#checks = new ResourceChecks(driver, this.#clock, c.validationTimeoutMs, c.validateOnReturn, {
+      available: (record, verified, now) => this.#makeAvailable(record, verified, now),
+      validated: () => {
+        this.#stats.counters.validations++
+      },
+      validationFailed: (record, phase, error) => this.#validationFailed(record, phase, error),
+      resetFailed: (record, error) => this.#resetFailed(record, error),
+    })
     this.#creator = new Creator(driver, this.#clock, c.createTimeoutMs, c.retry, this.#random, c.name, {
       created: (resource, createMs) => this.#onCreated(resource, createMs),
       failed: (error, timedOut, attempt, retryInMs, fatal) =>
@@ -285,7 +215,7 @@ export class Pool<T> implements AsyncDisposable {
         },
         keepalive: (index) => {
           const [record] = this.#idle.splice(index, 1)
-          if (record) void this.#keepalive(record)
+          if (record) void this.#checks.keepalive(record)
         },
         scanLeaks: (now) =>
           this.#leaks.scan(
@@ -297,8 +227,10 @@ export class Pool<T> implements AsyncDisposable {
         refill: () => this.#fill(),
       },
     )
+    if (runtime.observer !== undefined) this.observe(runtime.observer)
     this.#housekeeper.start()
     this.#fill()
+    announceCreated(this as Pool<unknown>)
   }
 
   // ── public API ──────────────────────────────────────────────────────────
@@ -389,21 +321,8 @@ export class Pool<T> implements AsyncDisposable {
           const timed = this.#timeLoan()
           const now = timed || this.#exactStart ? this.#clock.now() : this.#now
           if (!this.#validateOnBorrow || now - record.lastAliveAt < this.#validationBypassMs) {
-            const id = ++this.#seq
-            record.state = BORROWED
-            record.uses++
-            record.borrowedAt = now
-            record.timed = timed
-            record.loanId = id
-            record.site = this.#leaks.capturing ? this.#leaks.captureSite(this.acquire) : undefined
-            record.leakReported = false
-            this.#borrowed++
-            if (this.#refs) this.#ref(record, true)
-            if (timed) this.#stats.acquiredAtOnce(now)
-            else this.#stats.counters.acquired++
-            if (this.#hub.listeners.acquire !== undefined) {
-              this.#hub.emit('acquire', { id, resource: record.resource, waitMs: 0 })
-            }
+            const site = this.#leaks.capturing ? this.#leaks.captureSite(this.acquire) : undefined
+            this.#lend(record, ++this.#seq, now, now, site, timed)
             return Promise.resolve(record.resource)
           }
         }
@@ -517,14 +436,10 @@ export class Pool<T> implements AsyncDisposable {
    * backoff in the background.
    */
   ready(): Promise<void> {
-    if (this.#stopping) return Promise.reject(this.#closedError('ready()'))
+    if (this.#stopping) return Promise.reject(this.#errors.closed('ready()'))
     const target = Math.max(this.#min, 1)
     if (this.#records.size >= target) return Promise.resolve()
-    return new Promise<void>((resolve, reject) => {
-      this.#readyWaiters.push({ target, resolve, reject })
-      if (target > this.#readyTarget) this.#readyTarget = target
-      this.#fill()
-    })
+    return this.#ready.wait(target, () => this.#fill())
   }
 
   /**
@@ -540,25 +455,10 @@ export class Pool<T> implements AsyncDisposable {
    */
   resize(size: { min?: number; max?: number }): void {
     this.#assertOpen('resize()')
-    if (size === null || typeof size !== 'object') {
-      throw this.#error(
-        'POOL_CONFIG_INVALID',
-        `resize() was given an invalid size: expected { min?, max? }, got ${String(size)}.`,
-      )
-    }
-    const min = size.min ?? this.#min
-    const max = size.max ?? this.#max
-    const problems: string[] = []
-    if (!Number.isInteger(min) || min < 0 || min > MAX_POOL_SIZE) {
-      problems.push(`min must be a whole number from 0 to ${MAX_POOL_SIZE}, got ${String(size.min)}`)
-    }
-    if (!Number.isInteger(max) || max < 1 || max > MAX_POOL_SIZE) {
-      problems.push(`max must be a whole number from 1 to ${MAX_POOL_SIZE} (MAX_POOL_SIZE), got ${String(size.max)}`)
-    }
-    if (problems.length === 0 && min > max) problems.push(`min (${min}) must not exceed max (${max})`)
-    if (problems.length > 0) {
-      throw this.#error('POOL_CONFIG_INVALID', `resize() was given an invalid size: ${problems.join('; ')}.`)
-    }
+    const min = size?.min ?? this.#min
+    const max = size?.max ?? this.#max
+    const problem = resizeProblem(size, min, max)
+    if (problem !== undefined) throw this.#errors.error('POOL_CONFIG_INVALID', problem)
     this.#min = min
     this.#max = max
     while (this.#records.size > max && this.#idle.length > 0) this.#destroy(this.#idle.shift()!, 'resized')
@@ -596,56 +496,27 @@ export class Pool<T> implements AsyncDisposable {
    * ```
    */
   close(options?: CloseOptions): Promise<void> {
-    if (this.#closePromise) return this.#closePromise
+    const closing = this.#shutdown.promise
+    if (closing !== undefined) return closing
     const graceMs = options?.graceMs ?? this.config.closeGraceMs
-    if (
-      typeof graceMs !== 'number' ||
-      !((graceMs >= 0 && graceMs <= MAX_TIMER_MS) || graceMs === Number.POSITIVE_INFINITY)
-    ) {
-      return Promise.reject(
-        this.#error(
-          'POOL_CONFIG_INVALID',
-          `close() graceMs must be a number from 0 to ${MAX_TIMER_MS}, or Infinity to wait for every loan, got ${String(graceMs)}.`,
-        ),
-      )
-    }
     const serveWaiting = options?.serveWaiting
-    if (serveWaiting !== undefined && typeof serveWaiting !== 'boolean') {
-      return Promise.reject(
-        this.#error('POOL_CONFIG_INVALID', `close() serveWaiting must be a boolean, got ${String(serveWaiting)}.`),
-      )
-    }
+    const problem = closeOptionsProblem(graceMs, serveWaiting)
+    if (problem !== undefined) return Promise.reject(this.#errors.error('POOL_CONFIG_INVALID', problem))
     this.#state = 'closing'
     this.#stopping = true
-    this.#closePromise = new Promise<void>((resolve) => {
-      this.#closeResolve = resolve
-    })
+    const promise = this.#shutdown.begin(graceMs)
     if (this.#hub.has('close')) this.#hub.emit('close', { graceMs })
     this.#housekeeper.stop()
-    const readyWaiters = this.#readyWaiters
-    this.#readyWaiters = []
-    this.#readyTarget = 0
-    for (const waiter of readyWaiters) waiter.reject(this.#closedWhileWaiting('ready()'))
-    if (graceMs !== Number.POSITIVE_INFINITY) {
-      this.#graceTimer = this.#clock.setTimeout(() => {
-        this.#graceTimer = undefined
-        if (this.#draining) this.#endDrain()
-        for (const record of [...this.#records.values()]) {
-          if (record.state === BORROWED) this.#rememberEndedLoan(record, 'close-forced')
-          this.#destroy(record, 'close-forced')
-        }
-        this.#checkClosed()
-      }, graceMs)
-    }
+    this.#ready.fail(() => this.#errors.closedWhileWaiting('ready()'))
     if (serveWaiting === true && this.#waiters.size > 0) {
       // queued callers keep their places, timeouts and signals; idle resources go to them first
-      this.#draining = true
+      this.#shutdown.draining = true
       this.#dispatch()
-      if (this.#waiters.size > 0) return this.#closePromise
-      this.#draining = false
+      if (this.#waiters.size > 0) return promise
+      this.#shutdown.draining = false
     }
     this.#endDrain()
-    return this.#closePromise
+    return promise
   }
 
   /** `await using pool = createPool(...)` closes the pool at the end of the scope. */
@@ -653,25 +524,62 @@ export class Pool<T> implements AsyncDisposable {
     return this.close()
   }
 
-  /** A snapshot of gauges, counters and latency percentiles. */
-  stats(): PoolStats {
-    return {
-      name: this.config.name,
-      state: this.#state,
-      min: this.#min,
-      max: this.#max,
-      total: this.#records.size,
-      idle: this.#idle.length,
-      used: this.#records.size - this.#idle.length,
-      borrowed: this.#borrowed,
-      pending: this.#waiters.size,
-      creating: this.#creator.inFlight,
-      leakSuspects: this.#leaks.countSuspects(this.#records.values(), this.#clock.now()),
-      counters: this.#stats.snapshotCounters(),
-      acquireWaitMs: this.#stats.acquireWait.summary(),
-      useTimeMs: this.#stats.useTime.summary(),
-      createTimeMs: this.#stats.createTime.summary(),
+  /**
+   * A snapshot of gauges, counters and latency percentiles; with `{ histograms: true }` also the
+   * histogram buckets behind the percentiles (for exporters).
+   *
+   * @example
+   * ```ts
+   * const { pending, counters, acquireWaitMs } = pool.stats()
+   * const buckets = pool.stats({ histograms: true }).histograms!.acquireWaitMs
+   * ```
+   */
+  stats(options?: StatsOptions): PoolStats {
+    return snapshotStats(
+      {
+        name: this.config.name,
+        state: this.#state,
+        min: this.#min,
+        max: this.#max,
+        total: this.#records.size,
+        idle: this.#idle.length,
+        borrowed: this.#borrowed,
+        pending: this.#waiters.size,
+        creating: this.#creator.inFlight,
+        leakSuspects: this.#leaks.countSuspects(this.#records.values(), this.#clock.now()),
+      },
+      this.#stats,
+      options,
+    )
+  }
+
+  /**
+   * Register a metrics observer (see {@link PoolObserver}); returns a function that removes it.
+   * The observer receives the timings the pool already takes, so it adds no clock reading.
+   *
+   * @throws PoolError `POOL_CONFIG_INVALID` when `observer` is not an object, or one of its
+   * `record…` members is not a function.
+   * @example
+   * ```ts
+   * const stop = pool.observe({ recordTimeout: () => timeouts.add(1) })
+   * // later
+   * stop()
+   * ```
+   */
+  observe(observer: PoolObserver): () => void {
+    if (observer === null || typeof observer !== 'object') {
+      throw this.#errors.error('POOL_CONFIG_INVALID', `observe() needs an observer object, got ${String(observer)}.`)
     }
+    for (const method of OBSERVER_METHODS) {
+      const member = observer[method]
+      if (member !== undefined && typeof member !== 'function') {
+        throw this.#errors.error(
+          'POOL_CONFIG_INVALID',
+          `observe(): the observer's ${method} must be a function when present, got ${typeof member}.`,
+        )
+      }
+    }
+    return this.#observers.add(observer)
   }
 
   /** `healthy`, `degraded` or `unhealthy`, with the reasons, judged by `config.health`. */
@@ -711,13 +619,14 @@ export class Pool<T> implements AsyncDisposable {
 
   #acquireSlow(options: AcquireOptions | undefined): Promise<T> {
     const state = this.#state
-    if (state === 'closing' || state === 'closed') return Promise.reject(this.#closedError('acquire()'))
+    if (state === 'closing' || state === 'closed') return Promise.reject(this.#errors.closed('acquire()'))
     if (options !== undefined) {
-      const invalid = this.#checkOptions(options)
-      if (invalid !== undefined) return Promise.reject(invalid)
+      const problem = acquireOptionsProblem(options)
+      if (problem !== undefined) return Promise.reject(this.#errors.error('POOL_CONFIG_INVALID', problem))
       if (options.signal?.aborted) {
         this.#stats.counters.aborted++
-        return Promise.reject(this.#abortedError(options.signal, 0))
+        this.#observers.sink?.recordAbort(0)
+        return Promise.reject(this.#errors.aborted(options.signal, 0))
       }
     }
     const id = ++this.#seq
@@ -751,6 +660,7 @@ export class Pool<T> implements AsyncDisposable {
     return this.#hub.listeners.acquire !== undefined || this.#hub.listeners.release !== undefined
   }
 
+  /** The one way a resource is lent: from the idle fast path, the slow path, or to a waiter. */
   #lend(
     record: PooledResource<T>,
     id: number,
@@ -768,41 +678,13 @@ export class Pool<T> implements AsyncDisposable {
     record.leakReported = false
     this.#borrowed++
     if (this.#refs) this.#ref(record, true)
-    if (timed) this.#stats.acquired(now - since, now)
-    else this.#stats.counters.acquired++
+    if (timed) {
+      this.#stats.acquired(now - since, now)
+      this.#observers.sink?.recordAcquire(now - since)
+    } else this.#stats.counters.acquired++
     if (this.#hub.listeners.acquire !== undefined) {
       this.#hub.emit('acquire', { id, resource: record.resource, waitMs: now - since })
     }
-  }
-
-  /** Bad per-call options, checked before anything else happens (also on the fast path). */
-  #checkOptions(options: AcquireOptions): PoolError | undefined {
-    if (options === null || typeof options !== 'object') {
-      return this.#error('POOL_CONFIG_INVALID', `acquire() options must be an object, got ${String(options)}.`)
-    }
-    const t = options.timeoutMs
-    if (t !== undefined && (typeof t !== 'number' || !(t >= 0 && t <= MAX_TIMER_MS))) {
-      return this.#error(
-        'POOL_CONFIG_INVALID',
-        `acquire() timeoutMs must be a number from 0 (no timeout) to ${MAX_TIMER_MS}, got ${String(t)}.`,
-      )
-    }
-    const signal = options.signal
-    if (signal !== undefined && (signal === null || typeof signal.addEventListener !== 'function')) {
-      return this.#error('POOL_CONFIG_INVALID', `acquire() signal must be an AbortSignal, got ${String(signal)}.`)
-    }
-    const w = options.waitForRelease
-    if (w !== undefined && typeof w !== 'boolean') {
-      return this.#error('POOL_CONFIG_INVALID', `acquire() waitForRelease must be a boolean, got ${String(w)}.`)
-    }
-    const p = options.priority
-    if (p !== undefined && !Object.hasOwn(PRIORITY_INDEX, p)) {
-      return this.#error(
-        'POOL_CONFIG_INVALID',
-        `acquire() priority must be "high", "normal" or "low", got ${JSON.stringify(p) ?? String(p)}.`,
-      )
-    }
-    return undefined
   }
 
   #enqueue(id: number, options: AcquireOptions | undefined, site: Error | undefined): Promise<T> {
@@ -810,13 +692,8 @@ export class Pool<T> implements AsyncDisposable {
     const available = this.#state === 'running' ? this.#idle.length : 0
     if (this.#waiters.size >= this.config.maxWaiting + available) {
       this.#stats.counters.queueFull++
-      return Promise.reject(
-        this.#error(
-          'POOL_QUEUE_FULL',
-          `${this.#waiters.size} callers are already waiting (maxWaiting ${this.config.maxWaiting}); this acquire was refused at once. ` +
-            'The pool is overloaded: raise max or maxWaiting, or shed load upstream.',
-        ),
-      )
+      this.#observers.sink?.recordQueueFull()
+      return Promise.reject(this.#errors.queueFull(this.#waiters.size, this.config.maxWaiting))
     }
     let timeoutMs = this.config.acquireTimeoutMs
     let priority = PRIORITY_INDEX.normal
@@ -828,13 +705,8 @@ export class Pool<T> implements AsyncDisposable {
         this.#records.size + this.#creator.inFlight >= this.#max
       ) {
         this.#stats.counters.queueFull++
-        return Promise.reject(
-          this.#error(
-            'POOL_QUEUE_FULL',
-            `nothing available: all ${this.#max} resources are in use or being opened, and this acquire does not wait ` +
-              'for a release (waitForRelease: false). Retry later, raise max, or let callers wait.',
-          ),
-        )
+        this.#observers.sink?.recordQueueFull()
+        return Promise.reject(this.#errors.nothingAvailable(this.#max))
       }
       // already checked by acquire()
       if (options.timeoutMs !== undefined) timeoutMs = options.timeoutMs
@@ -880,10 +752,7 @@ export class Pool<T> implements AsyncDisposable {
     if (abort !== undefined) abort.signal.removeEventListener('abort', abort)
     if (this.#waiters.size === 0) {
       this.#deadlines.clear()
-      if (this.#draining && !this.#drainCheckQueued) {
-        this.#drainCheckQueued = true
-        deferToMicrotask(this.#drainCheck)
-      }
+      if (this.#stopping) this.#shutdown.queueEmptied()
     } else if (!waiter.inOrder && waiter.deadline !== Number.POSITIVE_INFINITY) {
       this.#deadlines.settledOwn(this.#waiters.size)
     }
@@ -901,16 +770,16 @@ export class Pool<T> implements AsyncDisposable {
 
   /** Pair idle resources with waiters, then create what demand and `min` still need. */
   #dispatch(): void {
-    if (this.#state !== 'running' && !this.#draining) return
+    if (this.#state !== 'running' && !this.#shutdown.draining) return
     // at most one check in flight per waiter: a failed one makes room for the next idle resource
-    while (this.#waiters.size > this.#validatingForWaiters) {
+    while (this.#waiters.size > this.#checks.validatingForWaiters) {
       const record = this.#popIdle()
       if (record === undefined) break
       let now: number | undefined
       if (this.#validateOnBorrow) {
         now = this.#clock.now()
         if (now - record.lastAliveAt >= this.#validationBypassMs) {
-          void this.#validateForWaiter(record)
+          void this.#checks.forWaiter(record)
           continue
         }
       }
@@ -925,11 +794,11 @@ export class Pool<T> implements AsyncDisposable {
    * once, even while backing off (pg.Pool semantics); `min` and `ready()` wait for the backoff.
    */
   #fill(): void {
-    if (this.#state !== 'running' && !this.#draining) return
+    if (this.#state !== 'running' && !this.#shutdown.draining) return
     const creator = this.#creator
     const open = this.#records.size + creator.inFlight
-    const demand = this.#waiters.size - this.#validatingForWaiters - creator.inFlight
-    const floor = this.#stopping ? 0 : Math.max(this.#min, this.#readyTarget) - open
+    const demand = this.#waiters.size - this.#checks.validatingForWaiters - creator.inFlight
+    const floor = this.#stopping ? 0 : Math.max(this.#min, this.#ready.target) - open
     let wanted = Math.min(Math.max(demand, floor), this.#max - open)
     if (this.#ownAttempts && demand > 0) {
       let own = Math.min(demand, wanted)
@@ -946,10 +815,10 @@ export class Pool<T> implements AsyncDisposable {
   /**
    * A resource is available (created, released, reset or validated). `verified`:
    * it was just created or validated, so a waiter gets it without another check.
+   * `now`: the release's time (exact or coarse), for the bypass check; the resource was alive then.
    */
-  /** `now`: the release's time (exact or coarse), for the bypass check; the resource was alive then. */
   #makeAvailable(record: PooledResource<T>, verified = false, now?: number): void {
-    if (this.#stopping && !this.#draining) {
+    if (this.#stopping && !this.#shutdown.draining) {
       this.#destroy(record, 'closed')
       return
     }
@@ -958,7 +827,7 @@ export class Pool<T> implements AsyncDisposable {
       this.#fill()
       return
     }
-    if (this.#waiters.size > 0 && (this.#state === 'running' || this.#draining)) {
+    if (this.#waiters.size > 0 && (this.#state === 'running' || this.#shutdown.draining)) {
       if (this.#checkBroken && !verified) {
         // A release often happens inside the driver's own callback, before it has finished reading
         // the data that came with it, which may say the connection is dead. Hand over one microtask
@@ -978,8 +847,8 @@ export class Pool<T> implements AsyncDisposable {
         this.#serve(this.#waiters.shift()!, record)
         return
       }
-      if (this.#waiters.size > this.#validatingForWaiters) {
-        void this.#validateForWaiter(record)
+      if (this.#waiters.size > this.#checks.validatingForWaiters) {
+        void this.#checks.forWaiter(record)
         return
       }
     }
@@ -1007,34 +876,26 @@ export class Pool<T> implements AsyncDisposable {
     }
   }
 
-  async #validateForWaiter(record: PooledResource<T>): Promise<void> {
-    record.state = BUSY
-    this.#validatingForWaiters++
-    const outcome = await validateResource(this.#driver, record.resource, this.config.validationTimeoutMs, this.#clock)
-    this.#validatingForWaiters--
-    if (record.state !== BUSY) return
-    this.#afterValidation(record, outcome, 'borrow')
-  }
-
-  async #keepalive(record: PooledResource<T>): Promise<void> {
-    record.state = BUSY
-    const outcome = await validateResource(this.#driver, record.resource, this.config.validationTimeoutMs, this.#clock)
-    if (record.state !== BUSY) return
-    this.#afterValidation(record, outcome, 'idle')
-  }
-
-  #afterValidation(record: PooledResource<T>, outcome: true | Error, phase: 'borrow' | 'return' | 'idle'): void {
-    this.#stats.counters.validations++
-    if (outcome === true) {
-      record.lastAliveAt = this.#clock.now()
-      this.#makeAvailable(record, true)
-      return
-    }
+  #validationFailed(record: PooledResource<T>, phase: ValidationPhase, error: Error): void {
     this.#stats.counters.validationFailures++
+    this.#observers.sink?.recordValidationFailure(phase)
     if (this.#hub.has('validationFailed')) {
-      this.#hub.emit('validationFailed', { resource: record.resource, phase, error: outcome })
+      this.#hub.emit('validationFailed', { resource: record.resource, phase, error })
     }
     this.#destroy(record, 'validation-failed')
+    this.#dispatch()
+  }
+
+  #resetFailed(record: PooledResource<T>, failure: Error): void {
+    this.#backgroundError(
+      this.#errors.error(
+        'POOL_RESET_FAILED',
+        `reset() failed, so the resource was destroyed instead of reused: ${failure.message}`,
+        failure,
+      ),
+      record.resource,
+    )
+    this.#destroy(record, 'reset-failed')
     this.#dispatch()
   }
 
@@ -1047,8 +908,10 @@ export class Pool<T> implements AsyncDisposable {
     const now =
       record.timed || record.leakReported || this.#hub.listeners.release !== undefined ? this.#clock.now() : this.#now
     const heldMs = now - record.borrowedAt
-    if (record.timed) this.#stats.released(heldMs)
-    else this.#stats.counters.released++
+    if (record.timed) {
+      this.#stats.released(heldMs)
+      this.#observers.sink?.recordUse(heldMs)
+    } else this.#stats.counters.released++
     if (this.#hub.listeners.release !== undefined) {
       this.#hub.emit('release', { id: record.loanId, resource: record.resource, heldMs })
     }
@@ -1061,8 +924,15 @@ export class Pool<T> implements AsyncDisposable {
 
   #return(record: PooledResource<T>, now: number): void {
     let reason: DestroyReason | undefined
-    if (this.#stopping && !this.#draining) reason = 'closed'
-    else if (now >= record.retireAt) reason = 'max-lifetime'
+    if (this.#stopping && !this.#shutdown.draining) reason = 'closed'
+    // `now` may be the coarse time (at most one housekeeping interval old): a loan past its lifetime
+    // (as `expired` reports it, on an exact reading) must still retire, so a loan that close to its
+    // retirement reads the clock; every other release reads none
+    else if (
+      now >= record.retireAt ||
+      (now >= record.retireAt - this.#coarseSlackMs && this.#clock.now() >= record.retireAt)
+    )
+      reason = 'max-lifetime'
     else if (record.uses >= this.#maxUses) reason = 'max-uses'
     else if (this.#records.size > this.#max) reason = 'resized'
     else if (record.broken || (this.#checkBroken && this.#isBroken(record))) reason = 'broken'
@@ -1072,7 +942,7 @@ export class Pool<T> implements AsyncDisposable {
       return
     }
     if (this.#returnWork) {
-      this.#resetAndCheck(record, now)
+      this.#checks.afterReturn(record, now)
       return
     }
     this.#makeAvailable(record, false, now)
@@ -1098,95 +968,42 @@ export class Pool<T> implements AsyncDisposable {
     }
   }
 
-  /** Reset (if the driver can) and validate on return (if configured), then make available. */
-  #resetAndCheck(record: PooledResource<T>, now: number): void {
-    const reset = this.#driver.reset
-    if (reset !== undefined) {
-      let result: Promise<void> | void
-      try {
-        result = reset.call(this.#driver, record.resource)
-      } catch (error) {
-        this.#resetFailed(record, error instanceof Error ? error : new Error(String(error)))
-        return
-      }
-      // A reset with nothing to do answers synchronously: no promise, no timer.
-      if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
-        void this.#awaitReset(record, result as Promise<void>)
-        return
-      }
-    }
-    this.#checkOnReturn(record, now)
-  }
-
-  async #awaitReset(record: PooledResource<T>, pending: Promise<void>): Promise<void> {
-    const failure = await runBounded(() => pending, this.config.validationTimeoutMs, this.#clock, 'reset()')
-    if (record.state !== BUSY) return
-    if (failure !== undefined) this.#resetFailed(record, failure)
-    else this.#checkOnReturn(record)
-  }
-
-  #resetFailed(record: PooledResource<T>, failure: Error): void {
-    this.#backgroundError(
-      this.#error(
-        'POOL_RESET_FAILED',
-        `reset() failed, so the resource was destroyed instead of reused: ${failure.message}`,
-        failure,
-      ),
-      record.resource,
-    )
-    this.#destroy(record, 'reset-failed')
-    this.#dispatch()
-  }
-
-  /** `now`: the release's time (exact or coarse) when nothing asynchronous happened since. */
-  #checkOnReturn(record: PooledResource<T>, now?: number): void {
-    if (this.config.validateOnReturn && this.#driver.validate !== undefined) {
-      void validateResource(this.#driver, record.resource, this.config.validationTimeoutMs, this.#clock).then(
-        (outcome) => {
-          if (record.state === BUSY) this.#afterValidation(record, outcome, 'return')
-        },
-      )
-      return
-    }
-    this.#makeAvailable(record, false, now)
-  }
-
   #invalidReturn(resource: T, record: PooledResource<T> | undefined, what: 'release' | 'destroy'): void {
-    const ended = this.#endedLoans.get(resource)
-    if (ended !== undefined && record === undefined) {
-      // The loan was already ended for the borrower (leak reclaim or forced close): accept quietly.
-      this.#endedLoans.delete(resource)
-      if (ended.reason === 'leak-reclaimed') {
-        this.#leakReturned(ended.id, resource, this.#clock.now() - ended.borrowedAt, true)
+    if (record === undefined) {
+      const ended = this.#endedLoans.take(resource)
+      if (ended !== undefined) {
+        // The loan was already ended for the borrower (leak reclaim or forced close): accept quietly.
+        if (ended.reason === 'leak-reclaimed') {
+          this.#leakReturned(ended.id, resource, this.#clock.now() - ended.borrowedAt, true)
+        }
+        return
       }
-      return
     }
     const detail =
       record === undefined
         ? 'a resource this pool does not own (it was already destroyed, or belongs to another pool)'
         : 'a resource that is not borrowed (was it released twice?)'
-    throw this.#error('POOL_INVALID_RELEASE', `${what}() was given ${detail}. Nothing was changed.`)
+    throw this.#errors.error('POOL_INVALID_RELEASE', `${what}() was given ${detail}. Nothing was changed.`)
   }
 
-  #rememberEndedLoan(record: PooledResource<T>, reason: EndedLoan['reason']): void {
-    if (this.#endedLoans.size >= ENDED_LOANS_LIMIT) {
-      const oldest = this.#endedLoans.keys().next()
-      if (!oldest.done) this.#endedLoans.delete(oldest.value)
-    }
-    this.#endedLoans.set(record.resource, { id: record.loanId, reason, borrowedAt: record.borrowedAt })
+  #rememberEndedLoan(record: PooledResource<T>, reason: EndedLoanReason): void {
+    this.#endedLoans.remember(record.resource, { id: record.loanId, reason, borrowedAt: record.borrowedAt })
   }
 
   // ── creating and destroying ─────────────────────────────────────────────
 
   /** A create succeeded; returns an error to refuse the resource (counted as a failed create). */
   #onCreated(resource: T, createMs: number): PoolError | undefined {
-    if (this.#stopping && !this.#draining) {
+    if (this.#stopping && !this.#shutdown.draining) {
       this.#abandon(resource)
       this.#checkClosed()
       return undefined
     }
     if (this.#records.has(resource)) {
-      return this.#error('POOL_CREATE_FAILED', "the driver's create() returned a resource that is already in the pool.")
+      return this.#errors.error(
+        'POOL_CREATE_FAILED',
+        "the driver's create() returned a resource that is already in the pool.",
+      )
     }
     const now = this.#clock.now()
     const lifetime = this.config.maxLifetimeMs
@@ -1196,12 +1013,10 @@ export class Pool<T> implements AsyncDisposable {
     record.state = BUSY
     this.#records.set(resource, record)
     this.#stats.created(createMs, now)
-    if (this.#failureStreakLogged) {
-      this.#failureStreakLogged = false
-      this.#logger?.info?.(`[pools:${this.config.name}] creating resources works again`)
-    }
+    this.#observers.sink?.recordCreate(createMs)
+    this.#createLog.succeeded()
     if (this.#hub.has('create')) this.#hub.emit('create', { resource, createMs })
-    this.#settleReady()
+    this.#ready.opened(this.#records.size)
     if (this.#records.size > this.#max) {
       this.#destroy(record, 'resized')
       return undefined
@@ -1212,32 +1027,25 @@ export class Pool<T> implements AsyncDisposable {
   }
 
   #onCreateFailed(error: PoolError, timedOut: boolean, attempt: number, retryInMs: number, fatal: boolean): void {
-    if (this.#stopping && !this.#draining) {
+    if (this.#stopping && !this.#shutdown.draining) {
       this.#checkClosed()
       return
     }
     this.#stats.createFailed(timedOut, this.#clock.now())
-    if (!this.#failureStreakLogged) {
-      this.#failureStreakLogged = true
-      this.#logger?.warn(`[pools:${this.config.name}] ${error.message} Retrying with backoff.`)
-    }
+    this.#observers.sink?.recordCreateError(error, timedOut)
+    this.#createLog.failed(error)
     if (this.#hub.has('createError')) {
       this.#hub.emit('createError', { error, attempt, retryInMs: this.#creator.backingOff ? retryInMs : undefined })
     }
-    const readyWaiters = this.#readyWaiters
-    if (readyWaiters.length > 0) {
-      this.#readyWaiters = []
-      this.#readyTarget = 0
-      for (const waiter of readyWaiters) waiter.reject(error)
-    }
+    this.#ready.fail(() => error)
     // Nothing is open and nothing is on its way, so no release or create can serve the queue, and
     // retrying soon will not help (e.g. a wrong password): fail the waiters now, not at their timeouts.
     if (fatal && this.#records.size === 0 && this.#creator.inFlight === 0) this.#failWaiters(error)
-    else if (this.config.failWaiterOnCreateError) {
+    else if (this.#ownAttempts) {
       // pg.Pool semantics: each caller gets its own attempt, and the caller this one was serving
       // gets its error. The creates still in flight serve the callers queued first; the caller
       // left over is the one this attempt was for. The others keep their places.
-      if (this.#waiters.size - this.#validatingForWaiters > this.#creator.inFlight) this.#failOneWaiter(error)
+      if (this.#waiters.size - this.#checks.validatingForWaiters > this.#creator.inFlight) this.#failOneWaiter(error)
       // the callers still uncovered get their next attempt now, without a backoff wait
       this.#fill()
     }
@@ -1258,18 +1066,6 @@ export class Pool<T> implements AsyncDisposable {
     }
   }
 
-  #settleReady(): void {
-    if (this.#readyWaiters.length === 0) return
-    const size = this.#records.size
-    const still: ReadyWaiter[] = []
-    for (const waiter of this.#readyWaiters) {
-      if (size >= waiter.target) waiter.resolve()
-      else still.push(waiter)
-    }
-    this.#readyWaiters = still
-    if (still.length === 0) this.#readyTarget = 0
-  }
-
   #destroy(record: PooledResource<T>, reason: DestroyReason): void {
     if (record.state === DESTROYED) return
     if (record.state === BORROWED) this.#borrowed--
@@ -1277,6 +1073,7 @@ export class Pool<T> implements AsyncDisposable {
     record.site = undefined
     this.#records.delete(record.resource)
     this.#stats.destroyed(reason)
+    this.#observers.sink?.recordDestroy(reason)
     if (this.#hub.has('destroy')) this.#hub.emit('destroy', { resource: record.resource, reason })
     this.#destroyOrphan(record.resource)
   }
@@ -1286,6 +1083,7 @@ export class Pool<T> implements AsyncDisposable {
     // a driver that hands out the same object twice: never destroy the pooled one
     if (this.#records.has(resource)) return
     this.#stats.destroyed('create-abandoned')
+    this.#observers.sink?.recordDestroy('create-abandoned')
     if (this.#hub.has('destroy')) this.#hub.emit('destroy', { resource, reason: 'create-abandoned' })
     this.#destroyOrphan(resource)
   }
@@ -1293,13 +1091,12 @@ export class Pool<T> implements AsyncDisposable {
   /** Run the driver's destroy on a resource that is no longer (or never was) in the pool. */
   #destroyOrphan(resource: T): void {
     this.#pendingDestroys++
-    const driver = this.#driver
-    void destroyBounded(driver, resource, this.config.destroyTimeoutMs, this.#clock).then((failure) => {
+    void destroyBounded(this.#driver, resource, this.config.destroyTimeoutMs, this.#clock).then((failure) => {
       this.#pendingDestroys--
       if (failure !== undefined) {
         this.#stats.counters.destroyErrors++
         this.#backgroundError(
-          this.#error('POOL_DESTROY_FAILED', `destroy() failed: ${failure.message}`, failure),
+          this.#errors.error('POOL_DESTROY_FAILED', `destroy() failed: ${failure.message}`, failure),
           resource,
         )
       }
@@ -1315,20 +1112,10 @@ export class Pool<T> implements AsyncDisposable {
     this.#settle(waiter)
     this.#stats.timedOut(now)
     const waitMs = now - waiter.enqueuedAt
+    this.#observers.sink?.recordTimeout(waitMs)
     const creator = this.#creator
     // the pool is failing to create (no success since the last failure): that is why nothing came
-    const createCause = creator.failures > 0 ? creator.lastError : undefined
-    const stats = this.stats()
-    const error = new PoolError(
-      'POOL_ACQUIRE_TIMEOUT',
-      `Pool "${this.config.name}": waited ${Math.round(waitMs)} ms for a resource (acquire timeout); ` +
-        `${stats.used} of ${stats.max} in use, ${stats.pending} waiting` +
-        (createCause
-          ? `; the last attempt to create one failed: ${describeCause(createCause.cause ?? createCause)}`
-          : '') +
-        '. Raise max or acquireTimeoutMs, hold resources for less time, or look for leaks (leakDetectionThresholdMs).',
-      { cause: createCause, stats, poolName: this.config.name },
-    )
+    const error = this.#errors.acquireTimeout(waitMs, creator.failures > 0 ? creator.lastError : undefined)
     if (this.#hub.has('timeout')) this.#hub.emit('timeout', { id: waiter.id, waitMs, error })
     waiter.reject(error)
     this.#fill()
@@ -1340,40 +1127,31 @@ export class Pool<T> implements AsyncDisposable {
     this.#settle(waiter)
     this.#stats.counters.aborted++
     const waitMs = this.#clock.now() - waiter.enqueuedAt
+    this.#observers.sink?.recordAbort(waitMs)
     if (this.#hub.has('abort')) this.#hub.emit('abort', { id: waiter.id, waitMs })
-    waiter.reject(this.#abortedError(waiter.abort!.signal, waitMs))
+    waiter.reject(this.#errors.aborted(waiter.abort!.signal, waitMs))
   }
 
   #reportLeak(record: PooledResource<T>, heldMs: number): void {
     this.#stats.counters.leaks++
+    this.#observers.sink?.recordLeak(heldMs)
     const report = this.#leaks.report(record, heldMs)
     this.#logger?.warn(
-      `[pools:${this.config.name}] possible leak: acquire #${report.id} has held a resource for ${Math.round(heldMs)} ms ` +
-        `(leakDetectionThresholdMs ${this.config.leakDetectionThresholdMs})` +
-        (report.stack
-          ? `; acquired at:\n${report.stack}`
-          : this.#leaks.noteLeak()
-            ? '; acquire-site stacks are recorded from now on, so the next report says where (leakCaptureStack "after-first-leak")'
-            : '; set leakCaptureStack: "always" to see where it was acquired'),
+      leakWarning(this.config.name, report, this.config.leakDetectionThresholdMs, () => this.#leaks.noteLeak()),
     )
     if (this.#hub.has('leak')) this.#hub.emit('leak', report)
   }
 
   #reclaim(record: PooledResource<T>, heldMs: number): void {
     this.#stats.counters.leaksReclaimed++
-    this.#logger?.warn(
-      `[pools:${this.config.name}] reclaimed a leaked resource: acquire #${record.loanId} held it for ${Math.round(heldMs)} ms ` +
-        `(leakReclaimAfterMs ${this.config.leakReclaimAfterMs}); it was destroyed and its slot freed.`,
-    )
+    this.#logger?.warn(reclaimWarning(this.config.name, record.loanId, heldMs, this.config.leakReclaimAfterMs))
     this.#rememberEndedLoan(record, 'leak-reclaimed')
     this.#destroy(record, 'leak-reclaimed')
     this.#dispatch()
   }
 
   #leakReturned(id: number, resource: T, heldMs: number, reclaimed: boolean): void {
-    this.#logger?.info?.(
-      `[pools:${this.config.name}] leak suspect #${id} returned after ${Math.round(heldMs)} ms${reclaimed ? ' (already reclaimed)' : ''}`,
-    )
+    this.#logger?.info?.(leakReturnedInfo(this.config.name, id, heldMs, reclaimed))
     if (this.#hub.has('leakReturned')) this.#hub.emit('leakReturned', { id, resource, heldMs, reclaimed })
   }
 
@@ -1384,8 +1162,8 @@ export class Pool<T> implements AsyncDisposable {
    * destroy idle resources. Runs when `close()` starts, or once the queue it serves is empty.
    */
   #endDrain(): void {
-    this.#draining = false
-    const closed = this.#closedWhileWaiting('acquire()')
+    this.#shutdown.draining = false
+    const closed = this.#errors.closedWhileWaiting('acquire()')
     this.#deadlines.clear()
     this.#creator.stop(closed)
     for (const waiter of this.#waiters.drain()) {
@@ -1396,53 +1174,33 @@ export class Pool<T> implements AsyncDisposable {
     this.#checkClosed()
   }
 
+  /** The close grace period is over: whatever is still out is destroyed (`close-forced`). */
+  #graceOver(): void {
+    if (this.#shutdown.draining) this.#endDrain()
+    for (const record of [...this.#records.values()]) {
+      if (record.state === BORROWED) this.#rememberEndedLoan(record, 'close-forced')
+      this.#destroy(record, 'close-forced')
+    }
+    this.#checkClosed()
+  }
+
   #checkClosed(): void {
-    if (this.#state !== 'closing' || this.#draining) return
+    if (this.#state !== 'closing' || this.#shutdown.draining) return
     if (this.#records.size > 0 || this.#creator.inFlight > 0 || this.#pendingDestroys > 0) return
-    if (this.#graceTimer !== undefined) this.#clock.clearTimeout(this.#graceTimer)
-    this.#graceTimer = undefined
     this.#state = 'closed'
     if (this.#hub.has('closed')) this.#hub.emit('closed', {})
-    this.#closeResolve?.()
+    this.#observers.sink?.closed()
+    announceClosed(this as Pool<unknown>)
+    this.#shutdown.finish()
   }
 
   #assertOpen(what: string): void {
-    if (this.#stopping) throw this.#closedError(what)
+    if (this.#stopping) throw this.#errors.closed(what)
   }
 
   #backgroundError(error: PoolError, resource: T | undefined): void {
     if (this.#hub.has('error')) this.#hub.emit('error', { error, resource })
     else this.#logger?.warn(`[pools:${this.config.name}] ${error.message}`)
-  }
-
-  #error(code: PoolErrorCode, message: string, cause?: unknown): PoolError {
-    return new PoolError(code, `Pool "${this.config.name}": ${message}`, {
-      cause,
-      stats: this.stats(),
-      poolName: this.config.name,
-    })
-  }
-
-  #closedError(what: string): PoolError {
-    return this.#error(
-      'POOL_CLOSED',
-      `${what} was called on a pool that is ${this.#state}. Create a new pool, or stop using this one.`,
-    )
-  }
-
-  #closedWhileWaiting(what: string): PoolError {
-    return this.#error(
-      'POOL_CLOSED',
-      `the pool was closed while ${what} was waiting. Create a new pool, or stop using this one.`,
-    )
-  }
-
-  #abortedError(signal: AbortSignal, waitMs: number): PoolError {
-    return this.#error(
-      'POOL_ACQUIRE_ABORTED',
-      `acquire() was aborted by its AbortSignal after ${Math.round(waitMs)} ms.`,
-      signal.reason,
-    )
   }
 }
 

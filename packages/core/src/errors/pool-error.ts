@@ -43,7 +43,21 @@ export interface PoolErrorOptions {
  * }
  * ```
  */
+/** Marks every PoolError, from any copy of @pools/core loaded in the process (ESM and CommonJS builds). */
+const POOL_ERROR_BRAND = Symbol.for('@pools/core.PoolError')
+
 export class PoolError extends Error {
+  /**
+   * `err instanceof PoolError` holds for a PoolError made by either build of @pools/core (an app can
+   * load the ES-module build and a CommonJS dependency the CommonJS one): it checks a `Symbol.for`
+   * brand, not one copy's prototype chain. Subclasses keep the ordinary prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `instanceof` was asked about (a subclass or PoolError)
+    if (this !== PoolError) return Function.prototype[Symbol.hasInstance].call(this, value)
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[POOL_ERROR_BRAND] === true
+  }
+
   override readonly name = 'PoolError'
   readonly code: PoolErrorCode
   /** A snapshot of the pool when the error was raised (counts only, never credentials). */
@@ -53,6 +67,7 @@ export class PoolError extends Error {
   constructor(code: PoolErrorCode, message: string, options: PoolErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
+    Object.defineProperty(this, POOL_ERROR_BRAND, { value: true, enumerable: false })
     // non-enumerable: a printed or logged error stays readable; the snapshot is still there to read
     Object.defineProperty(this, 'stats', { value: options.stats, enumerable: false, writable: false })
     this.poolName = options.poolName

@@ -48,10 +48,12 @@ export function evictionSettings(
   }
 }
 
-/** One idle resource, as generic-pool's available list holds it. */
-interface Entry<T> {
+/** One idle resource: a node of the idle list, as in generic-pool's doubly linked `_availableObjects`. */
+interface Node<T> {
   readonly resource: T
   readonly lastIdleTime: number
+  prev: Node<T> | null
+  next: Node<T> | null
 }
 
 /**
@@ -63,26 +65,30 @@ interface Entry<T> {
  * `idle-timeout`) and refills `min`.
  *
  * The idle list mirrors generic-pool's `_availableObjects` from the engine's events: a resource joins it when
- * created or released (at the end, or the front without `fifo`) and leaves it when lent or destroyed.
- * Timers run on the engine's clock, so tests can use a `FakeClock`.
+ * created or released (at the end, or the front without `fifo`) and leaves it when lent or destroyed. Nothing
+ * listens (and nothing runs) when `evictionRunIntervalMillis` is 0, generic-pool's default. Timers run on the
+ * engine's clock, so tests can use a `FakeClock`.
  */
 export class Evictor<T> {
   readonly #engine: EnginePool<T>
   readonly #clock: Clock
   readonly #settings: EvictionSettings
-  readonly #available: Entry<T>[] = []
+  readonly #nodes = new Map<T, Node<T>>()
+  #head: Node<T> | null = null
+  #tail: Node<T> | null = null
   #timer: TimerHandle | undefined
   #started = false
   #stopped = false
-  /** generic-pool's DequeIterator state: not started, on an entry, or done. */
+  /** generic-pool's DoublyLinkedListIterator: not started, on a node, or done. */
   #cursorStarted = false
-  #cursor: Entry<T> | null = null
+  #cursor: Node<T> | null = null
   #cursorDone = false
 
   constructor(engine: EnginePool<T>, clock: Clock, settings: EvictionSettings) {
     this.#engine = engine
     this.#clock = clock
     this.#settings = settings
+    if (settings.evictionRunIntervalMillis <= 0) return
     engine.on('create', ({ resource }) => this.#add(resource, true))
     engine.on('release', ({ resource }) => this.#add(resource, this.#settings.fifo))
     engine.on('acquire', ({ resource }) => this.#remove(resource))
@@ -121,47 +127,44 @@ export class Evictor<T> {
   /** One eviction run (generic-pool's `_evict`). */
   run(): void {
     const settings = this.#settings
-    const testsToRun = Math.min(settings.numTestsPerEvictionRun, this.#available.length)
+    const testsToRun = Math.min(settings.numTestsPerEvictionRun, this.#nodes.size)
     for (let testsHaveRun = 0; testsHaveRun < testsToRun; ) {
-      const entry = this.#next()
-      if (entry === undefined) {
+      const node = this.#next()
+      if (node === null) {
         this.#resetCursor()
-        if (this.#available.length < 1) return
+        if (this.#nodes.size < 1) return
         continue
       }
-      const idleTime = this.#clock.now() - entry.lastIdleTime
+      const idleTime = this.#clock.now() - node.lastIdleTime
       testsHaveRun++
       const evict =
         (settings.softIdleTimeoutMillis > 0 &&
           settings.softIdleTimeoutMillis < idleTime &&
-          settings.min < this.#available.length) ||
+          settings.min < this.#nodes.size) ||
         settings.idleTimeoutMillis < idleTime
       if (evict) {
-        this.#remove(entry.resource)
-        this.#engine.invalidate(entry.resource, 'idle-timeout')
+        this.#remove(node.resource)
+        this.#engine.invalidate(node.resource, 'idle-timeout')
       }
     }
   }
 
-  /** The iterator's next entry; undefined when done (end of the list, or its entry left the list). */
-  #next(): Entry<T> | undefined {
-    if (this.#cursorDone) return undefined
-    let next: Entry<T> | undefined
+  /** The iterator's next node; null when done (end of the list, or its node left the list). */
+  #next(): Node<T> | null {
+    if (this.#cursorDone) return null
     if (!this.#cursorStarted) {
       this.#cursorStarted = true
-      next = this.#available[0]
+      this.#cursor = this.#head
     } else {
-      // generic-pool's cursor is a list node: once it left the list, its `next` is null
-      const at = this.#cursor === null ? -1 : this.#available.indexOf(this.#cursor)
-      next = at === -1 ? undefined : this.#available[at + 1]
+      // a node that left the list has no `next`: the iteration ends there, as in generic-pool
+      this.#cursor = this.#cursor === null ? null : this.#cursor.next
     }
-    if (next === undefined) {
+    const cursor = this.#cursor
+    if (cursor === null || this.#nodes.get(cursor.resource) !== cursor) {
       this.#cursorDone = true
-      this.#cursor = null
-      return undefined
+      return null
     }
-    this.#cursor = next
-    return next
+    return cursor
   }
 
   #resetCursor(): void {
@@ -173,13 +176,30 @@ export class Evictor<T> {
   #add(resource: T, atEnd: boolean): void {
     // a resource created for a waiter is lent at once ('acquire' follows and removes it)
     this.#remove(resource)
-    const entry: Entry<T> = { resource, lastIdleTime: this.#clock.now() }
-    if (atEnd) this.#available.push(entry)
-    else this.#available.unshift(entry)
+    const node: Node<T> = { resource, lastIdleTime: this.#clock.now(), prev: null, next: null }
+    if (atEnd) {
+      node.prev = this.#tail
+      if (this.#tail !== null) this.#tail.next = node
+      else this.#head = node
+      this.#tail = node
+    } else {
+      node.next = this.#head
+      if (this.#head !== null) this.#head.prev = node
+      else this.#tail = node
+      this.#head = node
+    }
+    this.#nodes.set(resource, node)
   }
 
   #remove(resource: T): void {
-    const index = this.#available.findIndex((entry) => entry.resource === resource)
-    if (index !== -1) this.#available.splice(index, 1)
+    const node = this.#nodes.get(resource)
+    if (node === undefined) return
+    this.#nodes.delete(resource)
+    if (node.prev !== null) node.prev.next = node.next
+    else this.#head = node.next
+    if (node.next !== null) node.next.prev = node.prev
+    else this.#tail = node.prev
+    node.prev = null
+    node.next = null
   }
 }

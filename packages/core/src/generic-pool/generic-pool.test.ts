@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import { describe, expect, it } from 'vitest'
-import type { PoolEvents } from '../index.js'
+import { ENGINE, engineOf, type PoolEvents } from '../index.js'
 import { FakeClock, flushMicrotasks } from '../testing/index.js'
 import genericPool, {
   createPool,
@@ -757,6 +757,13 @@ describe("idle eviction: generic-pool's evictor", () => {
 })
 
 describe('what the engine adds', () => {
+  it('the engine is reachable as engineOf(pool), under Symbol.for("@pools/core.engine")', () => {
+    const { pool } = setup()
+    expect(engineOf(pool)).toBe(pool.engine)
+    expect(pool[ENGINE]).toBe(pool.engine)
+    expect((pool as unknown as Record<symbol, unknown>)[Symbol.for('@pools/core.engine')]).toBe(pool.engine)
+  })
+
   it('pools: engine options such as name and leak detection; stats(), health() and leaks()', async () => {
     const { pool, clock, warnings } = setup({
       max: 2,

@@ -1,5 +1,11 @@
-import type { PoolConfigInput } from '../config/schema.js'
-import { PoolError } from '../errors/pool-error.js'
+import {
+  genericPoolDialect,
+  mergeOptionLayers,
+  PoolError,
+  type PoolOptions,
+  type PresetName,
+  translateOptions,
+} from '../index.js'
 
 /**
  * What generic-pool 3.x calls a factory. `create` takes no arguments (the
@@ -53,14 +59,18 @@ export interface Options {
   idleTimeoutMillis?: number
   /** Promise implementation for the promises this pool returns (default: native). */
   Promise?: PromiseLibrary
-  /** Any `@pools/core` option (`name`, `leakDetectionThresholdMs`, `createTimeoutMs`, `retry`, …); wins over the mapped ones. */
-  pools?: PoolConfigInput
+  /**
+   * Any `@pools/core` option (`name`, `leakDetectionThresholdMs`, `createTimeoutMs`, `retry`, …), which
+   * wins over the mapped ones; or a preset name (`'web'`, …), over which the generic-pool options you
+   * wrote win. Precedence: generic-pool's defaults < preset < generic-pool options < the `pools` object.
+   */
+  pools?: PoolOptions | PresetName
 }
 
 /** The options resolved the way generic-pool resolves them, and the engine configuration they map to. */
 export interface ResolvedOptions {
-  /** Engine configuration: the mapped options with `pools` spread over them. */
-  config: PoolConfigInput
+  /** Engine configuration: defaults, preset, mapped options and `pools`, merged by `mergeOptionLayers`. */
+  config: PoolOptions
   autostart: boolean
   priorityRange: number
   /** `Infinity` when unbounded. */
@@ -68,7 +78,8 @@ export interface ResolvedOptions {
   promise: PromiseLibrary | undefined
 }
 
-const DEFAULT_IDLE_TIMEOUT_MILLIS = 30_000
+const DEFAULT_IDLE_TIMEOUT_MILLIS = genericPoolDialect.defaults.idleTimeoutMs ?? 30_000
+const DEFAULT_MAX = genericPoolDialect.defaults.max ?? 1
 
 function invalid(option: string, value: unknown): PoolError {
   return new PoolError(
@@ -90,55 +101,47 @@ function optionalMillis(option: string, value: unknown): number | undefined {
   return ms
 }
 
-/** Map generic-pool options to the engine's configuration, with generic-pool's defaults. */
+function namesPreset(pools: unknown): boolean {
+  return typeof pools === 'string' || (typeof pools === 'object' && pools !== null && 'preset' in pools)
+}
+
+/**
+ * Map generic-pool options to the engine's configuration: the `genericPoolDialect` table for the
+ * plain rows, and here the rows it marks `custom` (min capped at max; the idle timeouts and eviction).
+ */
 export function resolveOptions(options: Options | undefined): ResolvedOptions {
   const o: Options = options ?? {}
+  const driver = translateOptions(genericPoolDialect, o)
 
-  let max = toInt(o.max)
-  max = Math.max(Number.isNaN(max) ? 1 : max, 1)
-  let min = toInt(o.min)
-  min = Math.max(Math.min(Number.isNaN(min) ? 0 : min, max), 0)
-
-  const acquireTimeoutMillis = optionalMillis('acquireTimeoutMillis', o.acquireTimeoutMillis)
-  const destroyTimeoutMillis = optionalMillis('destroyTimeoutMillis', o.destroyTimeoutMillis)
-
-  const maxWaiting = o.maxWaitingClients === undefined ? Number.NaN : toInt(o.maxWaitingClients)
-
-  const idleTimeoutMillis = optionalMillis('idleTimeoutMillis', o.idleTimeoutMillis) ?? DEFAULT_IDLE_TIMEOUT_MILLIS
-  const soft = o.softIdleTimeoutMillis ? toInt(o.softIdleTimeoutMillis) : -1
-  const idleTimeoutMs = soft > 0 ? Math.min(soft, idleTimeoutMillis) : idleTimeoutMillis
-
-  const config: PoolConfigInput = {
-    max,
-    min,
-    // generic-pool: no acquireTimeoutMillis = wait forever; the engine's 0 means the same.
-    acquireTimeoutMs: acquireTimeoutMillis ?? 0,
-    validateOnBorrow: o.testOnBorrow === true,
-    validateOnReturn: o.testOnReturn === true,
-    // generic-pool validates on every borrow; the engine's bypass window is opt-in here.
-    validationBypassMs: 0,
-    // generic-pool never retires a resource for its age.
-    maxLifetimeMs: 0,
+  // generic-pool caps min at its own max (default 1); under a preset only a max you wrote caps it.
+  const min = toInt(o.min)
+  if (!Number.isNaN(min)) {
+    const cap = driver.max ?? (namesPreset(o.pools) ? Number.POSITIVE_INFINITY : DEFAULT_MAX)
+    driver.min = Math.max(Math.min(min, cap), 0)
   }
-  if (destroyTimeoutMillis !== undefined) config.destroyTimeoutMs = Math.max(destroyTimeoutMillis, 1)
+
+  const idleTimeoutMillis = optionalMillis('idleTimeoutMillis', o.idleTimeoutMillis)
+  const soft = o.softIdleTimeoutMillis ? toInt(o.softIdleTimeoutMillis) : -1
+  if (soft > 0) driver.idleTimeoutMs = Math.min(soft, idleTimeoutMillis ?? DEFAULT_IDLE_TIMEOUT_MILLIS)
+  else if (idleTimeoutMillis !== undefined) driver.idleTimeoutMs = idleTimeoutMillis
 
   const eviction = o.evictionRunIntervalMillis
-  if (eviction === undefined || eviction === null) {
-    // generic-pool leaves its evictor off unless asked; the engine's housekeeper enforces the idle timeout anyway.
-    config.idleTimeoutMs = idleTimeoutMs
-  } else {
+  if (eviction !== undefined && eviction !== null) {
     const every = toInt(eviction)
-    if (Number.isFinite(every) && every > 0) {
-      config.idleTimeoutMs = idleTimeoutMs
-      config.housekeepingIntervalMs = every
-    } else {
-      // An explicit 0 (or junk, which generic-pool also reads as 0): never evict idle resources.
-      config.idleTimeoutMs = 0
-    }
+    // An explicit 0 (or junk, which generic-pool also reads as 0): never evict idle resources.
+    if (Number.isFinite(every) && every > 0) driver.housekeepingIntervalMs = every
+    else driver.idleTimeoutMs = 0
   }
+  // generic-pool leaves its evictor off unless asked; the engine's housekeeper enforces the idle timeout anyway.
 
+  const maxWaiting = o.maxWaitingClients === undefined ? Number.NaN : toInt(o.maxWaitingClients)
   return {
-    config: { ...config, ...o.pools },
+    config: mergeOptionLayers({
+      defaults: genericPoolDialect.defaults,
+      behaviour: genericPoolDialect.behaviour,
+      driver,
+      pools: o.pools,
+    }),
     autostart: typeof o.autostart === 'boolean' ? o.autostart : true,
     priorityRange: Math.max(Number(o.priorityRange || 1) | 0, 1),
     maxWaitingClients: Number.isNaN(maxWaiting) ? Number.POSITIVE_INFINITY : maxWaiting,

@@ -98,7 +98,11 @@ export class Pool<T> extends EventEmitter {
     // autostart: false defers `min`: the engine starts at 0 and is resized by start(). Idle resources are
     // evicted by generic-pool's own evictor (below), not by the engine's idle timeout, unless `pools` says so.
     const engineConfig = { ...resolved.config, min: this.#started ? config.min : 0 }
-    if (options?.pools?.idleTimeoutMs === undefined) engineConfig.idleTimeoutMs = 0
+    const pools: unknown = options?.pools
+    const ownIdleTimeout =
+      typeof pools === 'object' && pools !== null && (pools as { idleTimeoutMs?: unknown }).idleTimeoutMs !== undefined
+    // (a preset's idle timeout does not count: the generic-pool behaviour wins over a preset)
+    if (!ownIdleTimeout) engineConfig.idleTimeoutMs = 0
     const engine = createEnginePool(driver, engineConfig, runtime)
     this.engine = engine
     this.#evictor = new Evictor(engine, runtime.clock ?? systemClock, evictionSettings(options ?? {}, config.min))

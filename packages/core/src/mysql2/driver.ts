@@ -4,13 +4,30 @@ import { type Pool as EnginePool, isPoolError, PoolError, type ResourceDriver } 
 import { close, isBroken, killRunningQuery, mayBeInTransaction, PooledConnection, type PoolHost } from './connection.js'
 import type { ResetMode, ResetOnRelease } from './options.js'
 
-/** mysql2's connection options (what `mysql.createConnection` takes), plus how a released connection is cleaned. */
+/**
+ * mysql2's connection options (what `mysql.createConnection` takes), plus how a released connection is cleaned.
+ *
+ * @example
+ * ```ts
+ * const options: Mysql2DriverOptions = { host: '127.0.0.1', user: 'app', database: 'shop', resetOnRelease: true }
+ * const engine = createPool(createMysql2Driver(options), { max: 10 })
+ * ```
+ */
 export interface Mysql2DriverOptions extends ConnectionOptions {
   /** See {@link ResetOnRelease}. Default `'rollback'`. */
   resetOnRelease?: ResetOnRelease
 }
 
-/** The driver's hooks this module implements, including the signal of `destroy` and `ref`/`unref`. */
+/**
+ * The mysql2 driver's hooks, including the signal of `destroy` and `ref`/`unref`. Hand it to `@pools/core`'s
+ * `createPool`; the engine calls the hooks.
+ *
+ * @example
+ * ```ts
+ * const driver: Mysql2Driver = createMysql2Driver(process.env.DATABASE_URL!)
+ * const engine = createPool(driver, { max: 10, allowExitOnIdle: true })
+ * ```
+ */
 export interface Mysql2Driver extends ResourceDriver<Mysql2PoolConnection> {
   destroy(connection: Mysql2PoolConnection, signal?: AbortSignal): Promise<void>
   /** The engine calls it when a connection is lent (only with `allowExitOnIdle`): its socket holds the process open. */

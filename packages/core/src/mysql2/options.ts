@@ -1,8 +1,13 @@
 import type { PoolOptions as Mysql2PoolOptions } from 'mysql2'
 import mysql from 'mysql2'
-import { type PresetName, preset } from '../config/presets.js'
-import type { PoolConfigInput } from '../config/schema.js'
-import { PoolError } from '../errors/pool-error.js'
+import {
+  type PoolOptions as EngineOptions,
+  mergeOptionLayers,
+  mysql2Dialect,
+  PoolError,
+  type PresetName,
+  translateOptions,
+} from '../index.js'
 
 /**
  * What happens to a connection's session when it is released:
@@ -33,9 +38,10 @@ export interface PoolOptions extends Omit<Mysql2PoolOptions, 'resetOnRelease'> {
    * Any `@pools/core` option (`acquireTimeoutMs`, `leakDetectionThresholdMs`,
    * `maxLifetimeMs`, `min`, `keepaliveIntervalMs`, `retry`, `health`, …), which
    * wins over the mapped mysql2 options; or a preset name (`'web'`, `'api'`,
-   * `'serverless'`, …), over which explicitly given mysql2 options win.
+   * `'serverless'`, …), over which explicitly given mysql2 options win. Precedence:
+   * mysql2's defaults < preset < the mysql2 options you wrote < the `pools` object.
    */
-  pools?: PoolConfigInput | PresetName
+  pools?: EngineOptions | PresetName
 }
 
 /** mysql2's runtime `ConnectionConfig` (the typings only describe its instances). */
@@ -65,7 +71,7 @@ export interface ResolvedOptions {
   /** For `pool.config`, shaped like mysql2's `PoolConfig` (mysql2's promise wrapper reads it). */
   poolConfig: Mysql2PoolConfig
   /** Engine configuration: mapped options, preset and `pools` merged (validated by the engine). */
-  engine: PoolConfigInput
+  engine: EngineOptions
   reset: ResetMode
   waitForConnections: boolean
   /** The `Promise` option (a Promise implementation for `promise()`), when given. */
@@ -79,9 +85,9 @@ interface ConnectionConfigClass {
 
 const ConnectionConfig = (mysql as unknown as { ConnectionConfig: ConnectionConfigClass }).ConnectionConfig
 
-/** mysql2's own defaults (lib/pool_config.js, lib/connection_config.js). */
-const MYSQL2_CONNECTION_LIMIT = 10
-const MYSQL2_IDLE_TIMEOUT = 60_000
+/** mysql2's own defaults (lib/pool_config.js), as `mysql2Dialect.defaults` says them in engine terms. */
+const MYSQL2_CONNECTION_LIMIT = mysql2Dialect.defaults.max ?? 10
+const MYSQL2_IDLE_TIMEOUT = mysql2Dialect.defaults.idleTimeoutMs ?? 60_000
 
 function invalid(option: string, value: unknown, rule: string): PoolError {
   return new PoolError('POOL_CONFIG_INVALID', `Invalid mysql2 pool option: ${option} ${rule}, got ${String(value)}.`)
@@ -111,7 +117,7 @@ export function resolveOptions(input: string | PoolOptions | undefined): Resolve
   else if (input !== null && typeof input === 'object') source = { ...input }
   else throw new PoolError('POOL_CONFIG_INVALID', 'createPool(options): options must be an object or a connection URL.')
 
-  const pools = source.pools as PoolConfigInput | PresetName | undefined
+  const pools = source.pools as EngineOptions | PresetName | undefined
   const resetOnRelease = source.resetOnRelease
   delete source.pools
   delete source.resetOnRelease
@@ -134,28 +140,16 @@ export function resolveOptions(input: string | PoolOptions | undefined): Resolve
   else if (typeof resetOnRelease === 'boolean') reset = resetOnRelease ? 'reset' : 'none'
   else throw invalid('resetOnRelease', resetOnRelease, "must be true, false or 'rollback'")
 
-  // mysql2's defaults: used unless a preset or `pools` says otherwise.
-  const defaults: PoolConfigInput = {
-    name: defaultName(connectionConfig),
-    max: MYSQL2_CONNECTION_LIMIT,
-    idleTimeoutMs: MYSQL2_IDLE_TIMEOUT,
-  }
-  // What the caller wrote explicitly: wins over a preset.
-  const explicit: PoolConfigInput = {}
-  if (given(source.connectionLimit)) explicit.max = connectionLimit
-  // mysql2's idleTimeout 0 closes idle connections at its next pass; the engine's 0 would mean "never".
-  if (given(source.idleTimeout)) explicit.idleTimeoutMs = Math.max(idleTimeout, 1)
-  if (queueLimit > 0) explicit.maxWaiting = queueLimit
-  // mysql2's default maxIdle is connectionLimit: no cap
-  if (given(source.maxIdle) && maxIdle < connectionLimit) explicit.maxIdle = maxIdle
-  const connectTimeout = Number(connectionConfig.connectTimeout)
-  if (given(source.connectTimeout) && connectTimeout > 0) explicit.createTimeoutMs = Math.ceil(connectTimeout)
-
-  let engine: PoolConfigInput
-  if (pools === undefined || pools === null) engine = { ...defaults, ...explicit }
-  else if (typeof pools === 'string') engine = { ...defaults, ...preset(pools), ...explicit }
-  else if (typeof pools === 'object' && !Array.isArray(pools)) engine = { ...defaults, ...explicit, ...pools }
-  else throw invalid('pools', pools, 'must be an object of @pools/core options or a preset name')
+  // The mysql2 options the caller wrote, read with the table configFromUrl uses for mysql URLs.
+  const driver = translateOptions(mysql2Dialect, source)
+  // mysql2's maxIdle at or above connectionLimit caps nothing (its default is connectionLimit)
+  if (driver.maxIdle !== undefined && driver.maxIdle >= connectionLimit) delete driver.maxIdle
+  const engine = mergeOptionLayers({
+    defaults: mysql2Dialect.defaults,
+    behaviour: { ...mysql2Dialect.behaviour, name: defaultName(connectionConfig) },
+    driver,
+    pools,
+  })
 
   const promise = source.Promise as PromiseConstructor | undefined
   return {

@@ -8,10 +8,25 @@ import { PoolError, type PoolRuntime } from '../index.js'
 import type { PoolOptions } from './options.js'
 import { createClusterNodePool, type Mysql2EnginePool, type Pool } from './pool.js'
 
-/** mysql2's pool-cluster options: `canRetry`, `removeNodeErrorCount`, `restoreNodeTimeout`, `defaultSelector`. */
+/**
+ * mysql2's pool-cluster options: `canRetry`, `removeNodeErrorCount`, `restoreNodeTimeout`, `defaultSelector`.
+ *
+ * @example
+ * ```ts
+ * const options: PoolClusterOptions = { canRetry: true, removeNodeErrorCount: 3, restoreNodeTimeout: 5_000, defaultSelector: 'ORDER' }
+ * ```
+ */
 export type PoolClusterOptions = Mysql2PoolClusterOptions
 
-/** What `cluster.of(pattern, selector)` returns: `getConnection`, `query`, `execute` on the matching nodes. */
+/**
+ * What `cluster.of(pattern, selector)` returns: `getConnection`, `query`, `execute` on the matching nodes.
+ *
+ * @example
+ * ```ts
+ * const replicas: PoolNamespace = cluster.of('SLAVE*', 'RR')
+ * replicas.query('SELECT 1 AS one', (err, rows) => console.log(rows))
+ * ```
+ */
 export type PoolNamespace = Mysql2PoolNamespace
 
 /** A node of mysql2's cluster (lib/pool_cluster.js). */
@@ -57,6 +72,13 @@ function checkSelector(selector: unknown, option: string): void {
  * A node's pool fails a `getConnection` at once when it cannot connect and has no connection open (as
  * mysql2's pool does), so the cluster counts the error against the node and, with `canRetry`, tries
  * another node instead of waiting out `acquireTimeoutMs`.
+ *
+ * @example
+ * ```ts
+ * const cluster = new PoolCluster({ defaultSelector: 'RR' })
+ * cluster.add('MASTER', process.env.PRIMARY_URL!)
+ * cluster.getConnection('MASTER', (err, conn) => conn.release())
+ * ```
  */
 export class PoolCluster extends PoolClusterBase {
   readonly #runtime: PoolRuntime | undefined

@@ -46,6 +46,16 @@ function asConnection(connection: unknown): PooledConnection {
  * The mysql2 API over an engine that already exists (created with `createMysql2Driver`): `createPool({ engine })`.
  * The pool lends that engine's connections and never closes it: its `end()` only detaches this pool.
  * Several such pools (and the engine's own users) can share one engine.
+ *
+ * @example
+ * ```ts
+ * import { createPool as createEngine } from '@pools/core'
+ * import { createMysql2Driver, createPool } from '@pools/core/mysql2'
+ *
+ * const engine = createEngine(createMysql2Driver(process.env.DATABASE_URL!), { max: 10 })
+ * const pool = createPool({ engine, waitForConnections: true })
+ * pool.end() // detaches; engine.close() closes the connections
+ * ```
  */
 export interface EngineFacadeOptions {
   /** A `@pools/core` pool whose driver is `createMysql2Driver(...)`. */

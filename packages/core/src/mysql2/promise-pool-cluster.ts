@@ -18,6 +18,13 @@ const PromisePoolClusterBase = Object.getPrototypeOf(mysqlPromise.createPoolClus
  * {@link PoolCluster}: `add`, `remove`, `getConnection(pattern?, selector?)`, `of(pattern, selector)`
  * (`query`, `execute`, `getConnection` as promises), `end()`, and mysql2's `warn`, `remove`, `online`,
  * `offline` events. `poolCluster` is the callback cluster.
+ *
+ * @example
+ * ```ts
+ * const cluster = new PromisePoolCluster(new PoolCluster())
+ * cluster.add('SLAVE1', process.env.REPLICA_URL!)
+ * const [rows] = await cluster.of('SLAVE*').query('SELECT 1 AS one')
+ * ```
  */
 export class PromisePoolCluster extends PromisePoolClusterBase {
   // mysql2's promise cluster proxies add/remove to mysql2's own PoolCluster.prototype, which would make

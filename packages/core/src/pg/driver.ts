@@ -1,9 +1,58 @@
 import { connect } from 'node:net'
-import type pg from 'pg'
-import type { ResourceDriver } from '../driver/resource-driver.js'
+import pg from 'pg'
+import type { ResourceDriver } from '../index.js'
+import { decorateConnectError, secretsOf } from './errors.js'
+import type { PoolerMode } from './options.js'
 
 /** PostgreSQL transaction status from the last ReadyForQuery: idle, in a transaction, in a failed one. */
 export type TransactionStatus = 'I' | 'T' | 'E'
+
+/**
+ * Options of {@link createPgDriver}: pg's connection options (`connectionString`, `host`, `password`,
+ * `ssl`, `statement_timeout`, ...), passed to every `Client`, plus pg-pool's per-connection hooks.
+ * They are read again for every new connection, so a changed `password` applies to the next one.
+ *
+ * @example
+ * ```ts
+ * const options: PgDriverOptions = {
+ *   connectionString: process.env.DATABASE_URL,
+ *   application_name: 'reports',
+ *   onConnect: (client) => client.query("SET search_path TO reports"),
+ * }
+ * const driver = createPgDriver(options)
+ * ```
+ */
+export interface PgDriverOptions extends pg.ClientConfig {
+  /** The client class (default `pg.Client`), as pg-pool's `Client` option. */
+  Client?: (new (config: pg.ClientConfig) => pg.ClientBase) | undefined
+  /** Awaited once per new connection, before it is used; a rejection fails that connect (the client is closed). */
+  onConnect?: ((client: pg.ClientBase) => void | Promise<void>) | undefined
+  /** pg-pool's `verify(client, done)`: runs once per new connection; an error fails that connect. */
+  verify?: ((client: pg.PoolClient, done: (err?: Error) => void) => void) | undefined
+  /** `'transaction'` behind PgBouncer/Supavisor in transaction mode: named statements are sent unnamed. */
+  poolerMode?: PoolerMode | undefined
+  /** pg-pool's debug log function (`connecting new client`, `new client connected`, ...). */
+  log?: ((...messages: unknown[]) => void) | undefined
+  /** Named in connect errors (`pool "x" connecting to user@host:port/db`); default `application_name`, else `"pg"`. */
+  poolName?: string | undefined
+}
+
+/**
+ * A {@link ResourceDriver} of pg clients, made by {@link createPgDriver}.
+ *
+ * @example
+ * ```ts
+ * const driver: PgDriver = createPgDriver({ host: 'db', user: 'app', database: 'main' })
+ * const engine = createPool(driver, { max: 10 })
+ * ```
+ */
+export interface PgDriver extends ResourceDriver<pg.PoolClient> {
+  /** The options given to {@link createPgDriver} (read again for every new connection). */
+  readonly options: PgDriverOptions
+}
+
+/** Keys of the options that are ours, never passed on to a `Client`. */
+const NOT_FOR_CLIENT: ReadonlySet<string> = new Set(['pools', 'poolerMode', 'poolName', 'engine', 'logger'])
 
 /**
  * The pg `Client` fields this adapter reads. pg-pool reads the same ones (`_queryable`, `_ending`);
@@ -18,54 +67,32 @@ interface ClientInternals {
   _sentQueryQueue?: unknown[]
   queryQueue?: unknown[]
   connection?: {
-    stream?: { destroy(): void }
+    stream?: { destroy(): void; destroyed?: boolean }
     on?(event: 'readyForQuery', listener: (message: { status?: string }) => void): unknown
   }
   getTransactionStatus?(): string | null
+  ref?(): void
+  unref?(): void
 }
 
-/** Where a client's pool state lives: a symbol-keyed property of the client (a property load, not a map lookup). */
+/** Where a client's driver state lives: a symbol-keyed property of the client (a property load, not a map lookup). */
 const CLIENT_STATE: unique symbol = Symbol('@pools/core/pg client state')
 
 interface WithState {
   [CLIENT_STATE]?: ClientState
 }
 
-/** The pool state of a client this pool created (undefined for any other object). */
-export function stateOf(client: pg.PoolClient): ClientState | undefined {
-  return (client as unknown as WithState)[CLIENT_STATE]
-}
-
-/** Give a new client its pool state. */
-export function setStateOf(client: pg.PoolClient, state: ClientState): void {
-  ;(client as unknown as WithState)[CLIENT_STATE] = state
-}
-
-/** Per-client bookkeeping (pg-pool keeps the same facts on its own lists). */
+/** Per-client bookkeeping of the driver. */
 export interface ClientState {
-  /** The error handler of the `pool.query()` running on this client, if any (instead of a `once('error')` per query). */
-  queryError: ((error: Error) => void) | undefined
-  /** Accepted into the pool (engine `create` event seen). */
-  pooled: boolean
-  /** An 'error' was already handled; later ones are echoes of it. */
+  /** The client reported an 'error': it must not be reused. */
   errored: boolean
   /** Last ReadyForQuery status, tracked only on pg versions without `getTransactionStatus()`. */
   txStatus: string | null
 }
 
-/** What the driver needs from the `Pool` that owns it. */
-export interface PgDriverHost {
-  /** A new, unconnected client with the pool's connection options. */
-  newClient(): pg.PoolClient
-  /** Register a client before it connects: its permanent 'error' listener, pooler-mode query wrapper. */
-  attach(client: pg.PoolClient): ClientState
-  /** After connect: `onConnect`, then `verify` (pg-pool's hooks). */
-  setUp(client: pg.PoolClient): Promise<void>
-  /** A connect failure, made credential-free and pointing at user@host:port/db. */
-  connectError(client: pg.PoolClient, error: unknown): Error
-  /** The client is closed; emit pg's 'remove' if it was ever in the pool. */
-  removed(client: pg.PoolClient, state: ClientState | undefined): void
-  log(...messages: unknown[]): void
+/** The driver state of a client a pg driver created (undefined for any other object). */
+export function stateOf(client: pg.PoolClient): ClientState | undefined {
+  return (client as unknown as WithState)[CLIENT_STATE]
 }
 
 function internals(client: pg.PoolClient): ClientInternals {
@@ -92,20 +119,19 @@ export function isBusy(client: pg.PoolClient): boolean {
 }
 
 /** Has the client failed or been ended? (pg-pool: `!client._queryable || client._ending`.) */
-/**
- * Connect errors that retrying soon will not fix (SQLSTATE): wrong password, no such role or
- * database, not authorised. The engine fails waiting callers at once instead of at their timeout,
- * and keeps retrying with backoff (a rotated password is picked up by the next try).
- */
-const FATAL_CONNECT_CODES: ReadonlySet<string> = new Set(['28P01', '28000', '3D000', '42501'])
-
 export function isBrokenClient(client: pg.PoolClient, state: ClientState | undefined): boolean {
   const c = internals(client)
   return c._queryable === false || c._ending === true || c._ended === true || state?.errored === true
 }
 
+/**
+ * Connect errors that retrying soon will not fix (SQLSTATE): wrong password, no such role or
+ * database, not authorised.
+ */
+const FATAL_CONNECT_CODES: ReadonlySet<string> = new Set(['28P01', '28000', '3D000', '42501'])
+
 /** Track ReadyForQuery ourselves on pg versions that do not expose `getTransactionStatus()`. */
-export function trackTransactionStatus(client: pg.PoolClient, state: ClientState): void {
+function trackTransactionStatus(client: pg.PoolClient, state: ClientState): void {
   const c = internals(client)
   if (typeof c.getTransactionStatus === 'function') return
   c.connection?.on?.('readyForQuery', (message) => {
@@ -113,8 +139,8 @@ export function trackTransactionStatus(client: pg.PoolClient, state: ClientState
   })
 }
 
-/** Abort a connect in progress the way pg-pool's connection timeout does. */
-function abortConnect(client: pg.PoolClient): void {
+/** Tear the client's socket down at once (no Terminate message, no wait for the server). */
+function destroySocket(client: pg.PoolClient): void {
   const stream = internals(client).connection?.stream
   if (stream !== undefined) stream.destroy()
   else void client.end().catch(() => {})
@@ -123,11 +149,11 @@ function abortConnect(client: pg.PoolClient): void {
 /**
  * Ask the server to cancel whatever this client is running (PostgreSQL's CancelRequest on a
  * fresh socket). Without it a force-closed client's backend keeps running its query, holding a
- * server connection, until the query ends. Never rejects; the engine bounds it with destroyTimeoutMs.
+ * server connection, until the query ends. Never rejects; gives up when `signal` aborts.
  */
-function sendCancel(client: pg.PoolClient): Promise<void> {
+function sendCancel(client: pg.PoolClient, signal: AbortSignal | undefined): Promise<void> {
   const c = client as unknown as { processID?: unknown; secretKey?: unknown; host?: unknown; port?: unknown }
-  if (typeof c.processID !== 'number' || typeof c.secretKey !== 'number') return Promise.resolve()
+  if (typeof c.processID !== 'number' || typeof c.secretKey !== 'number' || signal?.aborted) return Promise.resolve()
   const host = typeof c.host === 'string' && c.host !== '' ? c.host : 'localhost'
   const port = typeof c.port === 'number' ? c.port : 5432
   const message = Buffer.alloc(16)
@@ -137,9 +163,17 @@ function sendCancel(client: pg.PoolClient): Promise<void> {
   message.writeInt32BE(c.secretKey, 12)
   return new Promise((resolve) => {
     const socket = host.startsWith('/') ? connect(`${host}/.s.PGSQL.${port}`) : connect(port, host)
+    const onAbort = (): void => {
+      socket.destroy()
+    }
+    const done = (): void => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
     socket.once('connect', () => socket.end(message))
-    socket.once('error', () => resolve())
-    socket.once('close', () => resolve())
+    socket.once('error', done)
+    socket.once('close', done)
   })
 }
 
@@ -175,91 +209,6 @@ function drained(client: pg.PoolClient): Promise<void> {
   })
 }
 
-async function rollBack(client: pg.PoolClient, host: PgDriverHost): Promise<void> {
-  if (isBusy(client)) await drained(client)
-  const state = stateOf(client)
-  const before = transactionStatus(client, state)
-  if (before === 'I') return
-  await client.query('ROLLBACK')
-  host.log(`rolled back a transaction left ${before === 'E' ? 'failed' : 'open'} by the borrower`)
-  const after = transactionStatus(client, state)
-  if (after !== 'I' && after !== null) throw new Error(`ROLLBACK left the connection in transaction status ${after}`)
-}
-
-/**
- * The PostgreSQL knowledge the engine does not have, as a {@link ResourceDriver}:
- * - `create`: connect a pg `Client` (abortable), then pg-pool's `onConnect`/`verify` hooks;
- * - `validate`: an empty query, one round trip with no parse or plan, and the connection idle after it;
- * - `reset`: roll back a transaction the borrower left open or failed ('T'/'E' in ReadyForQuery),
- *   after any query it left running; a client that cannot be rolled back is destroyed by the engine;
- * - `isBroken`: the client saw a fatal error or was ended;
- * - `destroy`: `client.end()`, then pg's 'remove' event.
- */
-export function createPgDriver(host: PgDriverHost): ResourceDriver<pg.PoolClient> {
-  return {
-    async create(signal: AbortSignal): Promise<pg.PoolClient> {
-      const client = host.newClient()
-      host.attach(client)
-      const onAbort = (): void => abortConnect(client)
-      signal.addEventListener('abort', onAbort, { once: true })
-      host.log('connecting new client')
-      try {
-        await client.connect()
-      } catch (error) {
-        host.log('client failed to connect')
-        // e.g. a rejected password function leaves the socket open until the server's authentication_timeout
-        abortConnect(client)
-        throw host.connectError(client, error)
-      } finally {
-        signal.removeEventListener('abort', onAbort)
-      }
-      host.log('new client connected')
-      try {
-        await host.setUp(client)
-      } catch (error) {
-        await endClient(client)
-        throw error
-      }
-      return client
-    },
-
-    async destroy(client: pg.PoolClient, signal?: AbortSignal): Promise<void> {
-      const state = stateOf(client)
-      // destroyTimeoutMs passed (e.g. a frozen server): close the socket now
-      const onAbort = (): void => abortConnect(client)
-      signal?.addEventListener('abort', onAbort, { once: true })
-      try {
-        // forced out mid-query (close grace over, leak reclaimed, reset timed out): stop the query server-side
-        if (isBusy(client) && !isBrokenClient(client, state)) await sendCancel(client)
-        await endClient(client)
-      } finally {
-        signal?.removeEventListener('abort', onAbort)
-      }
-      host.removed(client, state)
-    },
-
-    async validate(client: pg.PoolClient): Promise<boolean> {
-      const state = stateOf(client)
-      if (isBrokenClient(client, state) || isBusy(client)) return false
-      await client.query('')
-      const status = transactionStatus(client, state)
-      return status === 'I' || status === null
-    },
-
-    reset(client: pg.PoolClient): Promise<void> | undefined {
-      if (!isBusy(client) && transactionStatus(client, stateOf(client)) === 'I') return undefined
-      return rollBack(client, host)
-    },
-
-    isFatalCreateError(error: unknown): boolean {
-      return FATAL_CONNECT_CODES.has((error as { code?: unknown } | null)?.code as string)
-    },
-    isBroken(client: pg.PoolClient): boolean {
-      return isBrokenClient(client, stateOf(client))
-    },
-  }
-}
-
 type QueryMethod = (config: unknown, values?: unknown, callback?: unknown) => unknown
 
 function unnamed(config: unknown): unknown {
@@ -281,10 +230,187 @@ function unnamed(config: unknown): unknown {
  * another server connection, where it does not exist. Unnamed, it is parsed on every execution,
  * exactly like a query without a name, and works everywhere.
  */
-export function sendStatementsUnnamed(client: pg.PoolClient): void {
+function sendStatementsUnnamed(client: pg.PoolClient): void {
   const target = client as unknown as { query: QueryMethod }
   const query = target.query
   target.query = function queryUnnamed(this: unknown, config: unknown, values?: unknown, callback?: unknown) {
     return query.call(this, unnamed(config), values, callback)
   }
+}
+
+/** What each `Client` gets: the options as pg-pool passes them, minus ours; secrets stay non-enumerable. */
+export function clientConfigOf(options: PgDriverOptions): Record<string, unknown> {
+  const source = options as Record<string, unknown>
+  const config: Record<string, unknown> = {}
+  // for...in: the options may inherit from the pool's options object (read through on every connect)
+  for (const key in source) if (!NOT_FOR_CLIENT.has(key)) config[key] = source[key]
+  if ('password' in source) {
+    Object.defineProperty(config, 'password', {
+      value: source.password,
+      enumerable: false,
+      writable: true,
+      configurable: true,
+    })
+  }
+  const ssl = source.ssl
+  if (ssl !== null && typeof ssl === 'object') {
+    // pg hides ssl.key; a passphrase or a PKCS#12 bundle is just as secret
+    const copy: Record<string, unknown> = { ...(ssl as Record<string, unknown>) }
+    for (const key of ['key', 'passphrase', 'pfx'] as const) {
+      if (key in (ssl as object)) {
+        Object.defineProperty(copy, key, {
+          value: (ssl as Record<string, unknown>)[key],
+          enumerable: false,
+          writable: true,
+          configurable: true,
+        })
+      }
+    }
+    config.ssl = copy
+  }
+  return config
+}
+
+function poolNameOf(options: PgDriverOptions): string {
+  if (typeof options.poolName === 'string' && options.poolName !== '') return options.poolName
+  const app = options.application_name
+  return typeof app === 'string' && app !== '' ? app.slice(0, 120) : 'pg'
+}
+
+/**
+ * A {@link ResourceDriver} of pg clients, for `createPool(driver, config)` from `@pools/core`: the
+ * engine under `@pools/core/pg`'s drop-in `Pool`, and what Knex, TypeORM or Nest adapters build on.
+ *
+ * - `create`: connect a `Client` (abortable), then pg-pool's `onConnect`/`verify` hooks; a client
+ *   whose hook fails is closed. Every client always has an `'error'` listener, so a connection the
+ *   server drops never becomes an uncaught exception; it reads as broken (`isBroken`) from then on.
+ * - `validate`: an empty query, one round trip with no parse or plan, and the connection idle after it;
+ * - `reset`: roll back a transaction the borrower left open or failed ('T'/'E' in ReadyForQuery),
+ *   after any query it left running;
+ * - `destroy(client, signal)`: cancel a query still running, then `client.end()`; when `signal`
+ *   aborts (the engine's `destroyTimeoutMs`), the socket is destroyed at once;
+ * - `ref`/`unref`: the client's socket, for the engine's `allowExitOnIdle`.
+ *
+ * Connect errors keep pg's error object (`code` `28P01`, `ECONNREFUSED`, ...) and end with
+ * ` (pool "name" connecting to user@host:port/db)`, with every known password masked.
+ *
+ * @example
+ * ```ts
+ * import { createPool } from '@pools/core'
+ * import { createPgDriver } from '@pools/core/pg'
+ *
+ * const driver = createPgDriver({ connectionString: process.env.DATABASE_URL, statement_timeout: 5_000 })
+ * const pool = createPool(driver, { name: 'reports', max: 10 })
+ * const { rows } = await pool.use((client) => client.query('SELECT now()'))
+ * await pool.close()
+ * ```
+ */
+export function createPgDriver(options: PgDriverOptions = {}): PgDriver {
+  const log = (...messages: unknown[]): void => {
+    const fn = options.log
+    if (typeof fn === 'function') fn(...messages)
+  }
+
+  async function rollBack(client: pg.PoolClient): Promise<void> {
+    if (isBusy(client)) await drained(client)
+    const state = stateOf(client)
+    const before = transactionStatus(client, state)
+    if (before === 'I') return
+    await client.query('ROLLBACK')
+    log(`rolled back a transaction left ${before === 'E' ? 'failed' : 'open'} by the borrower`)
+    const after = transactionStatus(client, state)
+    if (after !== 'I' && after !== null) throw new Error(`ROLLBACK left the connection in transaction status ${after}`)
+  }
+
+  async function setUp(client: pg.PoolClient): Promise<void> {
+    const { onConnect, verify } = options
+    if (typeof onConnect === 'function') await onConnect(client)
+    if (typeof verify === 'function') {
+      await new Promise<void>((resolve, reject) => verify(client, (error) => (error ? reject(error) : resolve())))
+    }
+  }
+
+  const driver: PgDriver = {
+    options,
+
+    async create(signal: AbortSignal): Promise<pg.PoolClient> {
+      const Client = (options.Client ?? pg.Client) as unknown as new (config: unknown) => pg.PoolClient
+      const client = new Client(clientConfigOf(options))
+      const state: ClientState = { errored: false, txStatus: null }
+      ;(client as unknown as WithState)[CLIENT_STATE] = state
+      // Always listening: a client's error must never become an uncaught 'error' event.
+      client.on('error', () => {
+        state.errored = true
+      })
+      trackTransactionStatus(client, state)
+      if (options.poolerMode === 'transaction') sendStatementsUnnamed(client)
+      const onAbort = (): void => destroySocket(client)
+      signal.addEventListener('abort', onAbort, { once: true })
+      log('connecting new client')
+      try {
+        await client.connect()
+      } catch (error) {
+        log('client failed to connect', error)
+        // e.g. a rejected password function leaves the socket open until the server's authentication_timeout
+        destroySocket(client)
+        throw decorateConnectError(error, poolNameOf(options), client, secretsOf(options, client))
+      } finally {
+        signal.removeEventListener('abort', onAbort)
+      }
+      log('new client connected')
+      try {
+        await setUp(client)
+      } catch (error) {
+        // the caller this connect was for gets the error now; the client closes in the background
+        void endClient(client)
+        throw error
+      }
+      return client
+    },
+
+    async destroy(client: pg.PoolClient, signal?: AbortSignal): Promise<void> {
+      const onAbort = (): void => destroySocket(client)
+      if (signal !== undefined) {
+        if (signal.aborted) onAbort()
+        else signal.addEventListener('abort', onAbort, { once: true })
+      }
+      try {
+        // forced out mid-query (close grace over, leak reclaimed, reset timed out): stop the query server-side
+        if (isBusy(client) && !isBrokenClient(client, stateOf(client))) await sendCancel(client, signal)
+        await endClient(client)
+      } finally {
+        signal?.removeEventListener('abort', onAbort)
+      }
+    },
+
+    async validate(client: pg.PoolClient): Promise<boolean> {
+      const state = stateOf(client)
+      if (isBrokenClient(client, state) || isBusy(client)) return false
+      await client.query('')
+      const status = transactionStatus(client, state)
+      return status === 'I' || status === null
+    },
+
+    reset(client: pg.PoolClient): Promise<void> | undefined {
+      if (!isBusy(client) && transactionStatus(client, stateOf(client)) === 'I') return undefined
+      return rollBack(client)
+    },
+
+    isFatalCreateError(error: unknown): boolean {
+      return FATAL_CONNECT_CODES.has((error as { code?: unknown } | null)?.code as string)
+    },
+
+    isBroken(client: pg.PoolClient): boolean {
+      return isBrokenClient(client, stateOf(client))
+    },
+
+    ref(client: pg.PoolClient): void {
+      internals(client).ref?.()
+    },
+
+    unref(client: pg.PoolClient): void {
+      internals(client).unref?.()
+    },
+  }
+  return driver
 }

@@ -1,4 +1,4 @@
-import { isPoolError, PoolError } from '../errors/pool-error.js'
+import { isPoolError, PoolError } from '../index.js'
 
 /** pg-pool's messages, kept as the start of ours so code that matches on them still works. */
 export const PG_MESSAGES = Object.freeze({
@@ -25,6 +25,69 @@ export function describeTarget(target: ConnectTarget | undefined): string {
   return `${user}@${host}:${port}/${target?.database ?? '?'}`
 }
 
+/**
+ * The password of a connection string as a person wrote it: everything between the first `:` of
+ * the part before the last `@` and that `@`. A URL parser stops at the first `/`, `?` or `#` of
+ * a password that is not percent-encoded and reads the rest as port, path or query; this does not.
+ */
+export function writtenPasswordOf(connectionString: unknown): string | undefined {
+  if (typeof connectionString !== 'string') return undefined
+  const start = connectionString.indexOf('://')
+  const at = connectionString.lastIndexOf('@')
+  if (start === -1 || at <= start) return undefined
+  const userinfo = connectionString.slice(start + 3, at)
+  const colon = userinfo.indexOf(':')
+  return colon === -1 ? undefined : userinfo.slice(colon + 1)
+}
+
+/** The password as a URL parser reads it (what pg uses), `undefined` when there is none. */
+function parsedPasswordOf(connectionString: string): string | undefined {
+  try {
+    const password = new URL(connectionString).password
+    return password === '' ? undefined : decodeURIComponent(password)
+  } catch {
+    return undefined
+  }
+}
+
+/** What must never be printed for these options and this client: every password string known. */
+export interface Secrets {
+  /** Masked wherever they appear in a message or stack (3 characters or more). */
+  readonly values: readonly string[]
+  /**
+   * The connection string has a password a URL parser misread (unencoded `/`, `?`, `#`, `@`): pg's
+   * host, port and database were then read out of the password, so the target is not printed.
+   */
+  readonly misparsed: boolean
+}
+
+/** The secrets of a pool's options and one of its clients. */
+export function secretsOf(options: { password?: unknown; connectionString?: unknown }, client?: unknown): Secrets {
+  const values: string[] = []
+  const clientPassword = (client as { password?: unknown } | undefined)?.password
+  if (typeof clientPassword === 'string') values.push(clientPassword)
+  if (typeof options.password === 'string') values.push(options.password)
+  let misparsed = false
+  const written = writtenPasswordOf(options.connectionString)
+  if (written !== undefined && written !== '') {
+    values.push(written)
+    let decoded = written
+    try {
+      decoded = decodeURIComponent(written)
+    } catch {
+      // not valid percent-encoding: keep it as written
+    }
+    if (decoded !== written) values.push(decoded)
+    const parsed = parsedPasswordOf(options.connectionString as string)
+    if (parsed !== decoded && parsed !== written) {
+      misparsed = true
+      // the pieces a URL parser made of it (port, path, query) may show up on their own
+      for (const piece of written.split(/[/?#@:]/)) if (piece.length >= 3) values.push(piece)
+    }
+  }
+  return { values, misparsed }
+}
+
 const decorated = new WeakSet<object>()
 
 function replaceAll(text: string, secrets: readonly string[]): string {
@@ -43,14 +106,18 @@ export function decorateConnectError(
   error: unknown,
   poolName: string,
   target: ConnectTarget | undefined,
-  secrets: readonly string[],
+  given: Secrets | readonly string[],
 ): Error {
   const err = error instanceof Error ? error : new Error(String(error))
   if (decorated.has(err)) return err
   decorated.add(err)
-  const usable = secrets.filter((secret) => secret.length >= 3)
+  const secrets: Secrets = Array.isArray(given) ? { values: given, misparsed: false } : (given as Secrets)
+  const usable = secrets.values.filter((secret) => secret.length >= 3)
   const original = err.message
-  const message = `${replaceAll(original, usable)} (pool "${poolName}" connecting to ${describeTarget(target)})`
+  const where = secrets.misparsed
+    ? 'a connection string whose password is not percent-encoded: encode it with encodeURIComponent'
+    : describeTarget(target)
+  const message = `${replaceAll(original, usable)} (pool "${poolName}" connecting to ${where})`
   err.message = message
   if (typeof err.stack === 'string') {
     const stack = err.stack.includes(original) ? err.stack.replace(original, message) : err.stack

@@ -9,6 +9,9 @@
  * Everything else `pg` exports (`Client`, `types`, `DatabaseError`, ...) is re-exported unchanged,
  * so the default export can stand in for `pg` itself. `pg` (8.x) is a peer dependency.
  *
+ * `createPgDriver(options)` is the PostgreSQL driver on its own, for `createPool(driver, config)`;
+ * `new Pool({ engine })` puts the `pg.Pool` API on an engine that already exists.
+ *
  * @example
  * ```ts
  * import { Pool } from '@pools/core/pg'
@@ -21,8 +24,10 @@
 import pg from 'pg'
 import { Pool } from './pool.js'
 
+export { createPgDriver, type PgDriver, type PgDriverOptions } from './driver.js'
 export { PG_MESSAGES } from './errors.js'
 export { PG_POOL_DEFAULTS, type PoolConfig, type PoolerMode } from './options.js'
+export type { PoolFacadeOptions } from './pool.js'
 export { Pool }
 
 // pg's own exports, unchanged, so `@pools/core/pg` can replace the `pg` import wholesale.

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parsePoolConfig } from '../config/parse-pool-config.js'
-import { isPoolError } from '../errors/pool-error.js'
+import { configFromUrl, isPoolError, parsePoolConfig } from '../index.js'
 import { decorateConnectError, leavesConnectionUsable, withPgWording } from './errors.js'
 import { checkPoolerMode, engineConfigOf, PG_POOL_DEFAULTS, poolNameOf, translatePgPoolOptions } from './options.js'
 
@@ -44,7 +43,12 @@ describe('pg-pool options → engine config', () => {
         maxUses: Number.POSITIVE_INFINITY,
         maxLifetimeSeconds: 0,
       }),
-    ).toEqual({ idleTimeoutMs: 0, acquireTimeoutMs: 0, maxUses: 0, maxLifetimeMs: 0 })
+    ).toEqual({
+      idleTimeoutMs: 0,
+      acquireTimeoutMs: 0,
+      maxUses: 0,
+      maxLifetimeMs: 0,
+    })
     expect(translatePgPoolOptions({ max: '12' as unknown as number })).toEqual({ max: 12 })
     expect(translatePgPoolOptions({ poolSize: 4 } as object)).toEqual({ max: 4 })
     expect(translatePgPoolOptions({ max: 0 })).toEqual({})
@@ -79,7 +83,44 @@ describe('pg-pool options → engine config', () => {
     }
   })
 
+  it('reads connectionTimeoutMillis exactly as configFromUrl does, 0 included', () => {
+    for (const value of [0, 1, 2_500]) {
+      const fromUrl = configFromUrl(`postgres://db/app?connectionTimeoutMillis=${value}`).config
+      expect(translatePgPoolOptions({ connectionTimeoutMillis: value })).toEqual(fromUrl)
+    }
+    // 0 = wait forever; one connect attempt stays bounded by the engine's createTimeoutMs
+    expect(parsePoolConfig(engineConfigOf({ connectionTimeoutMillis: 0 }))).toMatchObject({
+      acquireTimeoutMs: 0,
+      createTimeoutMs: 10_000,
+    })
+    expect(translatePgPoolOptions({ connectionTimeoutMillis: Number.POSITIVE_INFINITY })).toEqual({
+      acquireTimeoutMs: 0,
+    })
+  })
+
+  it('a preset replaces pg-pool defaults entirely, keeping pg-pool behaviour and the name', () => {
+    const config = parsePoolConfig(engineConfigOf({ pools: 'high-throughput' }))
+    const plain = parsePoolConfig('high-throughput')
+    // idle timeout and lifetime are the preset's (schema defaults), not pg-pool's 10 s and "never"
+    expect([config.idleTimeoutMs, config.maxLifetimeMs]).toEqual([plain.idleTimeoutMs, plain.maxLifetimeMs])
+    expect(config).toMatchObject({ name: 'pg', failWaiterOnCreateError: true, min: 20, max: 20 })
+    // the same preset named inside the pools object, with an override on top
+    expect(engineConfigOf({ max: 30, pools: { preset: 'high-throughput', min: 5 } })).toMatchObject({
+      min: 5,
+      max: 30,
+      maxWaiting: 1_000,
+    })
+  })
+
+  it('refuses a max above MAX_POOL_SIZE instead of trying to open it', () => {
+    expect(() => parsePoolConfig(engineConfigOf({ max: 1e9 }))).toThrow(/max: must be at most 10000 \(MAX_POOL_SIZE\)/)
+    expect(() => parsePoolConfig(engineConfigOf({ max: Number.POSITIVE_INFINITY }))).toThrow(/POOL_CONFIG_INVALID|max/)
+  })
+
   it('names the pool from pools.name, else application_name, else "pg"', () => {
+    expect(engineConfigOf({ application_name: 'app' }).name).toBe('app')
+    expect(engineConfigOf({ application_name: 'app', pools: { name: 'orders' } }).name).toBe('orders')
+    expect(engineConfigOf({ application_name: 'app', pools: 'web' }).name).toBe('app')
     expect(poolNameOf({ pools: { name: 'orders' }, application_name: 'app' })).toBe('orders')
     expect(poolNameOf({ application_name: 'app' })).toBe('app')
     expect(poolNameOf({ pools: 'web' })).toBe('pg')

@@ -1,7 +1,12 @@
 import type pg from 'pg'
-import { type PresetName, preset } from '../config/presets.js'
-import type { PoolConfigInput } from '../config/schema.js'
-import { PoolError } from '../errors/pool-error.js'
+import {
+  mergeOptionLayers,
+  PoolError,
+  type PoolOptions,
+  type PresetName,
+  pgDialect,
+  translateOptions,
+} from '../index.js'
 
 /**
  * What sits between the application and PostgreSQL.
@@ -21,9 +26,11 @@ export type PoolerMode = 'session' | 'transaction'
 export interface PoolConfig extends pg.PoolConfig {
   /**
    * Every @pools engine option, or the name of a preset (`'web'`, `'api'`, `'serverless'`, ...).
+   * Precedence: pg-pool's defaults < preset < the pg-pool options you wrote < the `pools` object.
    *
    * - an object is applied on top of the pg-pool options (it wins where both say something);
-   * - a preset name replaces pg-pool's defaults, and the pg-pool options you did write override it.
+   * - a preset name (or `{ preset: 'web', ... }`) replaces pg-pool's defaults, and the pg-pool
+   *   options you did write override it.
    *
    * @example
    * ```ts
@@ -31,7 +38,7 @@ export interface PoolConfig extends pg.PoolConfig {
    * new Pool({ connectionString, pools: 'serverless' })
    * ```
    */
-  pools?: PoolConfigInput | PresetName | undefined
+  pools?: PoolOptions | PresetName | undefined
   /**
    * `'transaction'` behind PgBouncer / Supavisor in transaction mode: named prepared statements are
    * sent unnamed, and session settings that would be sent at connect time (`statement_timeout`,
@@ -47,21 +54,15 @@ export interface PoolConfig extends pg.PoolConfig {
 export const POOL_ONLY_KEYS: ReadonlySet<string> = new Set(['pools', 'poolerMode'])
 
 /**
- * What pg-pool does when an option is left out, in engine terms. Only used without a preset:
- * a bare `new Pool({...})` behaves like `pg.Pool`; the engine's own features (validation, create
- * timeout and backoff, close grace, leak detection) keep their engine defaults.
+ * What pg-pool does when an option is left out, in engine terms (`pgDialect.defaults` and
+ * `pgDialect.behaviour`). The defaults are only used without a preset: a bare `new Pool({...})`
+ * behaves like `pg.Pool`; the engine's own features (validation, create timeout and backoff,
+ * close grace, leak detection) keep their engine defaults.
  */
-export const PG_POOL_DEFAULTS = Object.freeze({
-  max: 10,
-  min: 0,
-  idleTimeoutMs: 10_000,
-  acquireTimeoutMs: 0,
-  maxLifetimeMs: 0,
-  maxUses: 0,
-  allowExitOnIdle: false,
-  // pg-pool rejects the connect() whose new client failed to connect, at once
-  failWaiterOnCreateError: true,
-} satisfies PoolConfigInput)
+export const PG_POOL_DEFAULTS: Readonly<PoolOptions> = Object.freeze({
+  ...pgDialect.defaults,
+  failWaiterOnCreateError: pgDialect.behaviour.failWaiterOnCreateError,
+})
 
 /** The session settings a transaction pooler cannot keep for a client. */
 const SESSION_SETTINGS = [
@@ -78,20 +79,6 @@ function invalid(message: string, name?: string): PoolError {
   return new PoolError('POOL_CONFIG_INVALID', `Invalid pg pool options: ${message}.`, name ? { poolName: name } : {})
 }
 
-/** pg-pool coerces loosely (`max: process.env.PG_MAX` works); so do we, and refuse what it would hang on. */
-function toNumber(key: string, value: unknown): number {
-  if (value === undefined || value === null || value === false || value === '') return 0
-  const n = typeof value === 'number' ? value : Number(value)
-  if (Number.isNaN(n)) throw invalid(`${key} must be a number, got ${JSON.stringify(String(value))}`)
-  if (n < 0) throw invalid(`${key} must not be negative, got ${n}`)
-  return n
-}
-
-function toMs(key: string, value: unknown, scale = 1): number {
-  const n = toNumber(key, value)
-  return Number.isFinite(n) ? Math.ceil(n * scale) : 0
-}
-
 /** The pool's name: `pools.name`, else `application_name`, else `"pg"`. */
 export function poolNameOf(options: PoolConfig): string {
   const pools = options.pools
@@ -103,49 +90,28 @@ export function poolNameOf(options: PoolConfig): string {
   return DEFAULT_NAME
 }
 
-/** The pg-pool options the caller actually wrote, in engine terms. */
-export function translatePgPoolOptions(options: PoolConfig): PoolConfigInput {
-  const out: PoolConfigInput = {}
-  const raw = options as PoolConfig & { poolSize?: unknown }
-  const max = toNumber('max', raw.max) || toNumber('poolSize', raw.poolSize)
-  if (max > 0) out.max = Number.isFinite(max) ? Math.ceil(max) : Number.MAX_SAFE_INTEGER
-  const min = toNumber('min', raw.min)
-  if (min > 0) out.min = Math.ceil(min)
-  if (raw.idleTimeoutMillis !== undefined) out.idleTimeoutMs = toMs('idleTimeoutMillis', raw.idleTimeoutMillis)
-  if (raw.connectionTimeoutMillis !== undefined) {
-    const ms = toMs('connectionTimeoutMillis', raw.connectionTimeoutMillis)
-    out.acquireTimeoutMs = ms
-    if (ms > 0) out.createTimeoutMs = ms
-  }
-  if (raw.maxUses !== undefined) {
-    const uses = toNumber('maxUses', raw.maxUses)
-    out.maxUses = Number.isFinite(uses) ? Math.ceil(uses) : 0
-  }
-  if (raw.maxLifetimeSeconds !== undefined) {
-    out.maxLifetimeMs = toMs('maxLifetimeSeconds', raw.maxLifetimeSeconds, 1_000)
-  }
-  if (raw.allowExitOnIdle !== undefined) out.allowExitOnIdle = Boolean(raw.allowExitOnIdle)
-  return out
+/**
+ * The pg-pool options the caller actually wrote, in engine terms, read with the `pgDialect`
+ * table (the same rows `configFromUrl` uses for postgres URLs). pg-pool coerces loosely
+ * (`max: process.env.PG_MAX` works); so does this, and it refuses what pg-pool would hang on.
+ */
+export function translatePgPoolOptions(options: PoolConfig): PoolOptions {
+  return translateOptions(pgDialect, options)
 }
 
 /**
- * The engine configuration for a pg pool:
- * - no `pools`: pg-pool's defaults, then the pg-pool options given;
- * - `pools: 'preset'`: the preset, then the pg-pool options given;
- * - `pools: {...}`: pg-pool's defaults, then the pg-pool options given, then `pools`.
+ * The engine configuration for a pg pool, with the one precedence
+ * (`mergeOptionLayers`): pg-pool's defaults < preset < the pg-pool options given < `pools`.
+ * A preset (`pools: 'web'` or `pools: { preset: 'web' }`) replaces pg-pool's defaults entirely;
+ * pg-pool's behaviour (`failWaiterOnCreateError`) and the name stay.
  */
-export function engineConfigOf(options: PoolConfig): PoolConfigInput {
-  const name = poolNameOf(options)
-  const given = translatePgPoolOptions(options)
-  const pools: unknown = options.pools
-  if (pools === undefined || pools === null) return { ...PG_POOL_DEFAULTS, ...given, name }
-  if (typeof pools === 'string') {
-    return preset(pools as PresetName, { failWaiterOnCreateError: true, ...given, name })
-  }
-  if (typeof pools === 'object' && !Array.isArray(pools)) {
-    return { ...PG_POOL_DEFAULTS, ...given, name, ...(pools as PoolConfigInput) }
-  }
-  throw invalid(`"pools" must be a preset name or an object of @pools options, got ${typeof pools}`, name)
+export function engineConfigOf(options: PoolConfig): PoolOptions {
+  return mergeOptionLayers({
+    defaults: pgDialect.defaults,
+    behaviour: pgDialect.behaviour,
+    driver: translatePgPoolOptions(options),
+    pools: options.pools,
+  })
 }
 
 function connectionStringSettings(connectionString: unknown): SessionSetting[] {

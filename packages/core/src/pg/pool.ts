@@ -1,20 +1,21 @@
 import pg from 'pg'
-import { createPool, type Pool as EnginePool } from '../engine/pool.js'
-import { describeCause, isPoolError } from '../errors/pool-error.js'
-import type { LeakReport } from '../events/pool-events.js'
-import type { PoolHealth } from '../health/pool-health.js'
-import type { PoolStats } from '../stats/pool-stats.js'
 import {
-  type ClientState,
-  createPgDriver,
-  type PgDriverHost,
-  sendStatementsUnnamed,
-  setStateOf,
-  stateOf,
-  trackTransactionStatus,
-} from './driver.js'
-import { decorateConnectError, leavesConnectionUsable, PG_MESSAGES, withPgWording } from './errors.js'
-import { checkPoolerMode, engineConfigOf, POOL_ONLY_KEYS, type PoolConfig, type PoolerMode } from './options.js'
+  createPool,
+  type DestroyReason,
+  describeCause,
+  ENGINE,
+  type Pool as EnginePool,
+  engineOf,
+  isPoolError,
+  type LeakReport,
+  PoolError,
+  type PoolHealth,
+  type PoolLogger,
+  type PoolStats,
+} from '../index.js'
+import { createPgDriver, type PgDriverOptions } from './driver.js'
+import { leavesConnectionUsable, PG_MESSAGES, withPgWording } from './errors.js'
+import { checkPoolerMode, engineConfigOf, type PoolConfig } from './options.js'
 
 type Callback = (error: Error | undefined, ...results: unknown[]) => void
 type QueryMethod = (config: unknown, values?: unknown, callback?: unknown) => unknown
@@ -22,14 +23,58 @@ type QueryMethod = (config: unknown, values?: unknown, callback?: unknown) => un
 /** What pg-pool's constructor sets up and we keep using (not all of it is in @types/pg). */
 interface PgPoolFields {
   options: Record<string, unknown>
-  Client: new (config: Record<string, unknown>) => pg.PoolClient
   Promise: PromiseConstructor
   log: (...messages: unknown[]) => void
   ending: boolean
   ended: boolean
 }
 
+/**
+ * The options of the drop-in `Pool` that are not pg-pool's: a shared engine, a logger.
+ *
+ * @example
+ * ```ts
+ * const pool = new Pool({ connectionString, logger: console })  // warnings to the console
+ * const view = new Pool({ engine: pool })                       // same connections, pg.Pool API
+ * ```
+ */
+export interface PoolFacadeOptions {
+  /**
+   * Build this pool over an engine that already exists, instead of creating one: another
+   * `@pools/core/pg` `Pool` (or any facade exposing its engine), or an engine made with
+   * `createPool(createPgDriver(...), config)`. The pools share connections, queue and limits; this
+   * one never closes the engine: its `end()` only detaches it. Only `log`, `Promise` and `logger`
+   * may be given with it; everything else belongs to the engine.
+   *
+   * @example
+   * ```ts
+   * const engine = createPool(createPgDriver({ connectionString }), { name: 'main', max: 20 })
+   * const forKnex = engine                         // or anything else that takes the engine
+   * const forPgCode = new Pool({ engine })         // pg.Pool API over the same connections
+   * ```
+   */
+  engine?: EnginePool<pg.PoolClient> | object | undefined
+  /**
+   * Where the engine's few warnings (create failures, leak reports, a throwing listener) go.
+   * Default: nowhere, as with pg-pool. Pass `console` to see them.
+   */
+  logger?: PoolLogger | false | undefined
+}
+
+/** The options `new Pool(options)` takes: pg-pool's, plus `pools`, `poolerMode`, `engine` and `logger`. */
+export type PoolOptions = PoolConfig & PoolFacadeOptions
+
+/** Options that may come with `engine` (they are about this facade, not the connections). */
+const FACADE_KEYS: ReadonlySet<string> = new Set(['engine', 'logger', 'log', 'Promise'])
+
 const NOOP = (): void => {}
+
+/** pg-pool's log lines for a removal, by the engine's reason. */
+const REMOVAL_LOG: Partial<Record<DestroyReason, string>> = {
+  'max-uses': 'remove expended client',
+  'max-lifetime': 'remove expired client',
+  'idle-timeout': 'remove idle client',
+}
 
 /** A failed checkout as pg-pool reports it: a failed connect as pg's own error, the rest in pg-pool's words. */
 function checkoutError(error: unknown): Error {
@@ -37,26 +82,49 @@ function checkoutError(error: unknown): Error {
   return withPgWording(error) as Error
 }
 
-/** pg's `Client` has `ref()`/`unref()` (its socket); @types/pg does not declare them. */
-function socketOf(client: pg.PoolClient): { ref(): void; unref(): void } {
-  return client as unknown as { ref(): void; unref(): void }
+function invalidOptions(message: string): PoolError {
+  return new PoolError('POOL_CONFIG_INVALID', `Invalid pg pool options: ${message}.`)
 }
 
-/** pg-pool's internal machinery: never run here, the engine is the only pool. */
-const PG_POOL_INTERNALS = [
-  '_isFull',
-  '_isAboveMin',
-  '_pulseQueue',
-  '_remove',
-  'newClient',
-  '_afterConnect',
-  '_acquireClient',
-  '_releaseOnce',
-  '_release',
-] as const
+/** pg-pool's constructor reads `options` as an object; refuse anything else before it echoes it in a TypeError. */
+function checkedOptions(options: unknown): PoolOptions | undefined {
+  if (options === undefined || options === null) return undefined
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    const what = typeof options === 'string' ? 'a string' : Array.isArray(options) ? 'an array' : typeof options
+    throw invalidOptions(
+      `new Pool() takes an options object, got ${what}; for a connection string use new Pool({ connectionString })`,
+    )
+  }
+  return options as PoolOptions
+}
 
-function warn(message: string): void {
-  console.warn(message)
+/** The engine behind `given`: an engine itself, or a facade exposing one under `ENGINE`. */
+function engineBehind(given: unknown): EnginePool<pg.PoolClient> {
+  try {
+    return engineOf(given) as EnginePool<pg.PoolClient>
+  } catch {
+    throw invalidOptions(
+      '"engine" must be a @pools/core engine (createPool(createPgDriver(...), config)) or a pool that exposes one',
+    )
+  }
+}
+
+/**
+ * The error an idle client was removed for, by whichever pool on its engine saw it first: the other
+ * pools sharing that engine report the same error instead of taking it for an echo.
+ */
+const removedFor = new WeakMap<pg.PoolClient, Error>()
+
+/** The facade's view of one client. */
+interface ClientRecord {
+  /** The error handler of the `pool.query()` running on this client, if any. */
+  queryError: ((error: Error) => void) | undefined
+  /** An 'error' was already handled; later ones are echoes of it. */
+  errored: boolean
+  /** The engine destroyed it. */
+  removed: boolean
+  /** This pool's 'error' listener on the client. */
+  onError: (error: Error) => void
 }
 
 /**
@@ -66,8 +134,9 @@ function warn(message: string): void {
  * `end()`, events and counters), so code and libraries written for pg keep working: change the
  * import, nothing else. pg-pool's own queue, timers and client lists are never used.
  *
- * Added: one option, `pools` (every engine option, or a preset name), `poolerMode` for
- * PgBouncer/Supavisor, and `stats()`, `health()`, `leaks()`, `ready()` and `pools` (the engine).
+ * Added: `pools` (every engine option, or a preset name), `poolerMode` for PgBouncer/Supavisor,
+ * `engine` (share another pool's engine), `logger`, and `stats()`, `health()`, `leaks()`, `ready()`
+ * and `pools` (the engine, also under `Symbol.for('@pools/core.engine')`).
  *
  * @example
  * ```ts
@@ -80,49 +149,91 @@ function warn(message: string): void {
  * ```
  */
 export class Pool extends pg.Pool {
+  readonly #engine: EnginePool<pg.PoolClient>
+  /** This pool created its engine (and so closes it in `end()`). */
+  readonly #ownsEngine: boolean
+  readonly #logger: PoolLogger | undefined
+  /** Clients this pool has seen (created through its engine, or lent by it). */
+  readonly #clients = new Map<pg.PoolClient, ClientRecord>()
+  readonly #onCreate = ({ resource }: { resource: pg.PoolClient }): void => this.#created(resource)
+  readonly #onDestroy = ({ resource, reason }: { resource: pg.PoolClient; reason: DestroyReason }): void =>
+    this.#destroyed(resource, reason)
+
+  constructor(options?: PoolOptions) {
+    super(checkedOptions(options))
+    const given: PoolOptions = options ?? {}
+    // pg-pool's own client lists stay empty; frozen so that nothing can start using them.
+    const fields = this as unknown as Record<string, unknown>
+    fields._idle = Object.freeze([])
+    fields._pendingQueue = Object.freeze([])
+    Object.defineProperty(this, '_clients', {
+      get: () => [...this.#clients.keys()],
+      configurable: true,
+      enumerable: false,
+    })
+    const logger = given.logger
+    if (logger !== undefined && logger !== false && typeof (logger as { warn?: unknown } | null)?.warn !== 'function') {
+      throw invalidOptions('"logger" must be an object with a warn(line) method (console works), or false')
+    }
+    this.#logger = logger === undefined || logger === false ? undefined : logger
+    if (given.engine !== undefined && given.engine !== null) {
+      const extra = Object.keys(given).filter(
+        (key) => !FACADE_KEYS.has(key) && given[key as keyof PoolOptions] !== undefined,
+      )
+      if (extra.length > 0) {
+        throw invalidOptions(
+          `with "engine", the connection and pool options belong to that engine; ${extra.join(', ')} cannot be given here`,
+        )
+      }
+      this.#engine = engineBehind(given.engine)
+      this.#ownsEngine = false
+      const own = this.#pg.options
+      own.max = this.#engine.max
+      own.min = this.#engine.min
+      own.idleTimeoutMillis = this.#engine.config.idleTimeoutMs
+    } else {
+      checkPoolerMode(given)
+      const config = engineConfigOf(given)
+      const name = config.name ?? 'pg'
+      // read through to pool.options on every connect (pg-pool's `pool.options.password = next` rotation)
+      const driverOptions = Object.create(this.#pg.options) as PgDriverOptions
+      driverOptions.poolName = name
+      // application_name defaults to the pool's name (pg: used only when no application_name is set anywhere)
+      if (given.fallback_application_name === undefined) driverOptions.fallback_application_name = name
+      this.#engine = createPool(createPgDriver(driverOptions), config, { logger: this.#logger ?? false })
+      this.#ownsEngine = true
+    }
+    this.#engine.on('create', this.#onCreate)
+    this.#engine.on('destroy', this.#onDestroy)
+  }
+
   /**
    * The @pools engine behind this pool: `stats()`, `health()`, `leaks()`, `on('leak' | 'timeout' | ...)`,
    * `resize()`, `suspend()`/`resume()`. Borrow through `connect()`/`query()` rather than
    * `pools.acquire()`, so pg's events and `client.release()` keep working.
    */
-  readonly pools: EnginePool<pg.PoolClient>
-  readonly #name: string
-  readonly #poolerMode: PoolerMode
-  /** Clients in the pool, for `_clients`. */
-  readonly #clients = new Set<pg.PoolClient>()
+  get pools(): EnginePool<pg.PoolClient> {
+    return this.#engine
+  }
 
-  constructor(options?: PoolConfig) {
-    super(options)
-    const given: PoolConfig = options ?? {}
-    this.#poolerMode = checkPoolerMode(given)
-    const config = engineConfigOf(given)
-    this.#name = config.name ?? 'pg'
-    // pg-pool's own client lists stay empty; frozen so that nothing can start using them.
-    const fields = this as unknown as Record<string, unknown>
-    fields._idle = Object.freeze([])
-    fields._pendingQueue = Object.freeze([])
-    Object.defineProperty(this, '_clients', { get: () => [...this.#clients], configurable: true, enumerable: false })
-    this.pools = createPool(createPgDriver(this.#driverHost()), config)
-    this.pools.on('create', ({ resource }) => this.#created(resource))
-    this.pools.on('destroy', ({ resource }) => {
-      this.#clients.delete(resource)
-      this.#markEndedWhenEmpty()
-    })
+  /** The engine, where every `@pools` facade exposes it (`engineOf(pool)` from `@pools/core` reads it). */
+  get [ENGINE](): EnginePool<pg.PoolClient> {
+    return this.#engine
   }
 
   /** A snapshot of the engine's gauges, counters and latencies (every checkout counts, `pool.query()` too). */
   stats(): PoolStats {
-    return this.pools.stats()
+    return this.#engine.stats()
   }
 
   /** `healthy` / `degraded` / `unhealthy`, with reasons. */
   health(): PoolHealth {
-    return this.pools.health()
+    return this.#engine.health()
   }
 
   /** Clients held longer than `pools.leakDetectionThresholdMs`, with where they were checked out. */
   leaks(): LeakReport<pg.PoolClient>[] {
-    return this.pools.leaks()
+    return this.#engine.leaks()
   }
 
   /**
@@ -131,7 +242,7 @@ export class Pool extends pg.Pool {
    * whose `cause` is pg's error).
    */
   ready(): Promise<void> {
-    return this.pools.ready()
+    return this.#engine.ready()
   }
 
   // ── the pg-pool surface, installed on the prototype so @types/pg's declarations stay the types ──
@@ -140,25 +251,29 @@ export class Pool extends pg.Pool {
     const surface: PropertyDescriptorMap = {
       totalCount: {
         get(this: Pool) {
-          return this.pools.total + this.pools.creating
+          const engine = this.#engine
+          // as pg-pool: open clients, plus those connecting for a caller (a refill of `min` is not counted yet)
+          return engine.total + Math.min(engine.creating, engine.pending)
         },
         configurable: true,
       },
       idleCount: {
         get(this: Pool) {
-          return this.pools.idle
+          return this.#engine.idle
         },
         configurable: true,
       },
       waitingCount: {
         get(this: Pool) {
-          return this.pools.pending
+          const engine = this.#engine
+          // as pg-pool: a caller a new connection is being opened for is not waiting in the queue
+          return engine.pending - Math.min(engine.creating, engine.pending)
         },
         configurable: true,
       },
       expiredCount: {
         get(this: Pool) {
-          return this.pools.expired
+          return this.#engine.expired
         },
         configurable: true,
       },
@@ -184,7 +299,17 @@ export class Pool extends pg.Pool {
         configurable: true,
       },
     }
-    for (const name of PG_POOL_INTERNALS) {
+    for (const name of [
+      '_isFull',
+      '_isAboveMin',
+      '_pulseQueue',
+      '_remove',
+      'newClient',
+      '_afterConnect',
+      '_acquireClient',
+      '_releaseOnce',
+      '_release',
+    ]) {
       surface[name] = {
         value: () => {
           throw new Error(`@pools/core/pg: pg-pool's ${name}() is not used; the @pools engine manages this pool.`)
@@ -233,18 +358,17 @@ export class Pool extends pg.Pool {
       return response.result
     }
     // one promise stage between the engine handing a client over and the query being sent
-    this.pools.acquire().then(
-      (client) => this.#runQuery(this.#lend(client), text, vals, response.callback),
+    this.#engine.acquire().then(
+      (client) => this.#runQuery(client, this.#lend(client), text, vals, response.callback),
       (error: unknown) => response.callback(checkoutError(error)),
     )
     return response.result
   }
 
   /** pg-pool's `query()` after the checkout, except that an SQL error does not cost the connection. */
-  #runQuery(client: pg.PoolClient, text: unknown, values: unknown, callback: Callback): void {
+  #runQuery(client: pg.PoolClient, record: ClientRecord, text: unknown, values: unknown, callback: Callback): void {
     let released = false
-    const state = stateOf(client)!
-    state.queryError = (error: Error): void => {
+    record.queryError = (error: Error): void => {
       if (released) return
       released = true
       client.release(error)
@@ -254,7 +378,7 @@ export class Pool extends pg.Pool {
     try {
       ;(client.query as QueryMethod).call(client, text, values, (error: Error | undefined, result: unknown) => {
         this.#pg.log('query dispatched')
-        state.queryError = undefined
+        record.queryError = undefined
         if (released) return
         released = true
         // pg-pool destroys the client on any query error; a server-reported error leaves it usable.
@@ -264,7 +388,7 @@ export class Pool extends pg.Pool {
         else callback(undefined, result)
       })
     } catch (error) {
-      state.queryError = undefined
+      record.queryError = undefined
       if (released) throw error
       released = true
       client.release(error as Error)
@@ -280,11 +404,23 @@ export class Pool extends pg.Pool {
       return callback ? callback(error) : fields.Promise.reject(error)
     }
     fields.ending = true
-    const closed = this.pools.close().then(() => {
+    let closed: Promise<void>
+    if (this.#ownsEngine) {
+      // pg-pool's end(): callers already queued are still served; new ones are refused (this.ending)
+      closed = this.#engine.close({ serveWaiting: true }).then(() => {
+        fields.ended = true
+      })
+      // pg-pool sets `ended` as soon as no client is left in the pool (their sockets may still be closing)
+      this.#markEndedWhenEmpty()
+    } else {
+      // not ours to close: stop listening, leave the engine and its connections to their owner
+      this.#engine.off('create', this.#onCreate)
+      this.#engine.off('destroy', this.#onDestroy)
+      for (const [client, record] of this.#clients) client.off('error', record.onError)
+      this.#clients.clear()
       fields.ended = true
-    })
-    // pg-pool sets `ended` as soon as no client is left in the pool (their sockets may still be closing)
-    this.#markEndedWhenEmpty()
+      closed = Promise.resolve()
+    }
     if (callback) {
       // pg-pool calls the end callback with no arguments
       const done = callback as () => void
@@ -297,17 +433,20 @@ export class Pool extends pg.Pool {
 
   /** Borrow through the engine: every checkout (connect and query) is queued, timed and counted there. */
   #checkout(): Promise<pg.PoolClient> {
-    if (this.ending) return Promise.reject(new Error(PG_MESSAGES.ended))
-    return this.pools.acquire().then(
-      (client) => this.#lend(client),
+    return this.#engine.acquire().then(
+      (client) => {
+        this.#lend(client)
+        return client
+      },
       (error: unknown) => {
         throw checkoutError(error)
       },
     )
   }
 
-  #lend(client: pg.PoolClient): pg.PoolClient {
-    if (this.pools.config.allowExitOnIdle) socketOf(client).ref()
+  /** Hand a client out through this pool: its `release()`, the 'acquire' event. */
+  #lend(client: pg.PoolClient): ClientRecord {
+    const record = this.#clients.get(client) ?? this.#adopt(client)
     let released = false
     const release = (error?: Error | boolean): void => {
       if (released) throw new Error(PG_MESSAGES.doubleRelease)
@@ -321,7 +460,7 @@ export class Pool extends pg.Pool {
       release()
       throw error
     }
-    return client
+    return record
   }
 
   /** `release()` gives the client back; `release(truthy)` destroys it (pg-pool's contract). */
@@ -329,14 +468,14 @@ export class Pool extends pg.Pool {
     try {
       this.emit('release', error, client)
     } finally {
-      if (error) this.pools.destroy(client)
-      else this.pools.release(client)
-      if (this.pools.config.allowExitOnIdle) socketOf(client).unref()
+      if (error) this.#engine.destroy(client)
+      else this.#engine.release(client)
     }
   }
 
   #markEndedWhenEmpty(): void {
-    if (this.ending && this.pools.total + this.pools.creating === 0) this.#pg.ended = true
+    const engine = this.#engine
+    if (this.ending && engine.total + engine.creating + engine.pending === 0) this.#pg.ended = true
   }
 
   /** Same `(callback | promise)` convention as pg-pool; a throwing user callback surfaces as it would there. */
@@ -364,122 +503,90 @@ export class Pool extends pg.Pool {
     return { callback: (error, value) => (error ? reject(error) : resolve(value)), result }
   }
 
-  // ── engine and driver hooks ───────────────────────────────────────────────
+  // ── engine events ─────────────────────────────────────────────────────────
 
-  #driverHost(): PgDriverHost {
-    return {
-      newClient: () => new this.#pg.Client(this.#clientConfig()),
-      attach: (client) => this.#attach(client),
-      setUp: (client) => this.#setUp(client),
-      connectError: (client, error) => {
-        const secrets: string[] = []
-        const password = (client as { password?: unknown }).password
-        if (typeof password === 'string') secrets.push(password)
-        const configured = this.#pg.options.password
-        if (typeof configured === 'string') secrets.push(configured)
-        return decorateConnectError(error, this.#name, client, secrets)
-      },
-      removed: (client, state) => this.#removed(client, state),
-      log: (...messages) => this.#pg.log(...messages),
-    }
+  /** A listener of ours threw: the user's logger hears of it, if there is one (pg-pool has no such report). */
+  #listenerThrew(event: string, error: unknown): void {
+    this.#logger?.warn(`[pools:${this.#engine.name}] a '${event}' listener threw: ${describeCause(error)}`)
   }
 
-  /** What each `Client` gets: the pool's options as pg-pool passes them, minus ours, password still hidden. */
-  #clientConfig(): Record<string, unknown> {
-    const options = this.#pg.options
-    const config: Record<string, unknown> = {}
-    for (const key of Object.keys(options)) if (!POOL_ONLY_KEYS.has(key)) config[key] = options[key]
-    if ('password' in options) {
-      Object.defineProperty(config, 'password', {
-        value: options.password,
-        enumerable: false,
-        writable: true,
-        configurable: true,
-      })
-    }
-    // application_name defaults to the pool's name (pg: used only when no application_name is set anywhere)
-    if (config.fallback_application_name === undefined) config.fallback_application_name = this.#name
-    return config
-  }
-
-  #attach(client: pg.PoolClient): ClientState {
-    const state: ClientState = {
+  /** Start following a client: its 'error' events, its removal. */
+  #adopt(client: pg.PoolClient): ClientRecord {
+    const record: ClientRecord = {
       queryError: undefined,
-      pooled: false,
       errored: false,
-      txStatus: null,
+      removed: false,
+      onError: (error: Error) => this.#clientError(client, record, error),
     }
-    setStateOf(client, state)
-    // Always listening: an idle client's error must never become an uncaught 'error' event.
-    client.on('error', (error: Error) => {
-      this.#clientError(client, error)
-      const queryError = state.queryError
-      if (queryError !== undefined) {
-        state.queryError = undefined
-        queryError(error)
-      }
-    })
-    trackTransactionStatus(client, state)
-    if (this.#poolerMode === 'transaction') sendStatementsUnnamed(client)
-    return state
-  }
-
-  async #setUp(client: pg.PoolClient): Promise<void> {
-    const { onConnect, verify } = this.#pg.options as PoolConfig
-    if (typeof onConnect === 'function') await onConnect(client)
-    if (typeof verify === 'function') {
-      await new Promise<void>((resolve, reject) => verify(client, (error) => (error ? reject(error) : resolve())))
-    }
-    if (this.pools.config.allowExitOnIdle) socketOf(client).unref()
+    this.#clients.set(client, record)
+    client.on('error', record.onError)
+    return record
   }
 
   #created(client: pg.PoolClient): void {
-    const state = stateOf(client)
-    if (state !== undefined) state.pooled = true
-    this.#clients.add(client)
+    if (!this.#clients.has(client)) this.#adopt(client)
     try {
       this.emit('connect', client)
     } catch (error) {
-      warn(`[pools:${this.#name}] a 'connect' listener threw: ${describeCause(error)}`)
+      this.#listenerThrew('connect', error)
     }
   }
 
-  #removed(client: pg.PoolClient, state: ClientState | undefined): void {
-    if (state === undefined || !state.pooled) return
-    state.pooled = false
-    this.#pg.log('removed client')
-    try {
-      this.emit('remove', client)
-    } catch (error) {
-      warn(`[pools:${this.#name}] a 'remove' listener threw: ${describeCause(error)}`)
+  #destroyed(client: pg.PoolClient, reason: DestroyReason): void {
+    const record = this.#clients.get(client)
+    if (record === undefined) return
+    this.#clients.delete(client)
+    record.removed = true
+    const line = REMOVAL_LOG[reason]
+    if (line !== undefined) this.#pg.log(line)
+    // pg-pool emits 'remove' once the client has ended
+    const emitRemove = (): void => {
+      try {
+        this.emit('remove', client)
+      } catch (error) {
+        this.#listenerThrew('remove', error)
+      }
     }
+    if ((client as unknown as { _ended?: boolean })._ended === true) process.nextTick(emitRemove)
+    else client.once('end', emitRemove)
+    this.#markEndedWhenEmpty()
   }
 
   /**
-   * A client reported an error. Idle (or being checked by the pool): it is destroyed at once and the
-   * error goes to the pool's 'error' listeners as `(err, client)`, like pg-pool, or to a warning
-   * when there are none (pg-pool would crash the process). Borrowed: it is destroyed on release,
-   * and the borrower sees the error through its query (pg-pool emits nothing on the pool either).
+   * A client reported an error. Running a `pool.query()`: that query fails with it. Idle (or being
+   * checked by the pool): it is removed at once and the error is emitted on the pool as
+   * `(err, client)`, as pg-pool does, which also means an unhandled 'error' throws, as it does there.
+   * Borrowed: the borrower sees it through its query, and the client is closed on release.
    */
-  #clientError(client: pg.PoolClient, error: Error): void {
-    const state = stateOf(client)
-    if (state === undefined || state.errored) {
+  #clientError(client: pg.PoolClient, record: ClientRecord, error: Error): void {
+    if (record.errored || (record.removed && removedFor.get(client) !== error)) {
       this.#pg.log('additional client error after disconnection due to error', error)
       return
     }
-    state.errored = true
-    if (!state.pooled) return // still connecting (its connect() reports it) or already removed
-    const borrowed = this.pools.isBorrowed(client)
-    const held = this.pools.invalidate(client)
-    if (borrowed || !held) return
-    ;(error as Error & { client?: pg.PoolClient }).client = client
-    if (this.listenerCount('error') > 0) {
-      this.emit('error', error, client)
-    } else {
-      warn(
-        `[pools:${this.#name}] an idle client failed and was removed from the pool: ${describeCause(error)}. ` +
-          "Listen with pool.on('error', (err, client) => …) to handle this yourself.",
-      )
+    record.errored = true
+    if (record.removed) {
+      // another pool on the same engine removed it for this very error: report it here too
+      this.#emitClientError(client, error)
+      return
     }
+    const queryError = record.queryError
+    if (queryError !== undefined) {
+      record.queryError = undefined
+      queryError(error)
+      return
+    }
+    if (this.#engine.isBorrowed(client)) return
+    removedFor.set(client, error)
+    if (!this.#engine.invalidate(client)) return
+    this.#emitClientError(client, error)
+  }
+
+  /**
+   * pg-pool's `emit('error', err, client)`: without a listener it throws, as there. A pool over an
+   * engine it did not create only tells its listeners: the engine's owner answers for the rest.
+   */
+  #emitClientError(client: pg.PoolClient, error: Error): void {
+    ;(error as Error & { client?: pg.PoolClient }).client = client
+    if (this.#ownsEngine || this.listenerCount('error') > 0) this.emit('error', error, client)
   }
 }

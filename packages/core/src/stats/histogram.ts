@@ -21,6 +21,86 @@ function midpointOf(bucket: number): number {
   return (SUB + (bucket & (SUB - 1))) * width + width / 2
 }
 
+/** Upper (exclusive) bound of a bucket, in microseconds. */
+function upperOf(bucket: number): number {
+  if (bucket < SUB) return bucket + 1
+  const group = bucket >>> SUB_BITS
+  const width = 2 ** (group - 1)
+  return (SUB + (bucket & (SUB - 1)) + 1) * width
+}
+
+/**
+ * The upper bound of every histogram bucket, in ms (a value `v` is counted in the first bucket
+ * with `v < boundsMs[i]`, at microsecond resolution). 448 bounds: exact steps of 1 µs up to
+ * 16 µs, then 16 steps per power of two (≤ 6.25 % wide) up to about 35 minutes; the last bucket
+ * also holds everything above.
+ *
+ * @example
+ * ```ts
+ * import { HISTOGRAM_BOUNDS_MS } from '@pools/core'
+ * HISTOGRAM_BOUNDS_MS.length // 448
+ * ```
+ */
+export const HISTOGRAM_BOUNDS_MS: readonly number[] = Object.freeze(
+  Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => upperOf(i) / 1000),
+)
+
+/**
+ * A histogram's buckets, for exporters that want distributions rather than percentiles.
+ * `counts[i]` is the number of values in bucket `i` alone (**not cumulative**), whose upper bound
+ * is `boundsMs[i]`; `sum` and `count` cover every recorded value. Map it onto your own bucket
+ * bounds (Prometheus `le`, OpenTelemetry explicit bounds) with {@link cumulativeBuckets}.
+ *
+ * @example
+ * ```ts
+ * const { acquireWaitMs } = pool.stats({ histograms: true }).histograms!
+ * console.log(acquireWaitMs.count, acquireWaitMs.sum / acquireWaitMs.count)
+ * ```
+ */
+export interface HistogramSnapshot {
+  /** Upper bound of each bucket, in ms: {@link HISTOGRAM_BOUNDS_MS} (shared, frozen). */
+  boundsMs: readonly number[]
+  /** Values per bucket, not cumulative; same length as `boundsMs`. */
+  counts: number[]
+  /** Sum of every recorded value, in ms. */
+  sum: number
+  /** Number of recorded values (the sum of `counts`). */
+  count: number
+  /** The largest recorded value, exact, in ms. */
+  max: number
+}
+
+/**
+ * Cumulative counts of a {@link HistogramSnapshot} at your own bucket bounds: element `i` is the
+ * number of values `≤ boundsMs[i]` (Prometheus `le` semantics), accurate to the snapshot's bucket
+ * width (≤ 6.25 %, exact below 16 µs): a snapshot bucket is counted under a bound when its whole
+ * range lies at or below it, so a value is never counted under a bound it exceeds, and one just
+ * below a bound (within its bucket's width) may be counted under the next. Append `count`
+ * yourself for `+Inf`.
+ *
+ * @example
+ * ```ts
+ * import { cumulativeBuckets } from '@pools/core'
+ * const le = [1, 5, 10, 50, 100, 500, 1_000, 5_000]
+ * const snapshot = pool.stats({ histograms: true }).histograms!.acquireWaitMs
+ * const counts = cumulativeBuckets(snapshot, le) // [n ≤ 1 ms, n ≤ 5 ms, ...]
+ * ```
+ */
+export function cumulativeBuckets(snapshot: HistogramSnapshot, boundsMs: readonly number[]): number[] {
+  const out: number[] = []
+  let bucket = 0
+  let seen = 0
+  for (const bound of boundsMs) {
+    // a bucket [lower, upper) lies at or below `bound` when upper - 1 µs ≤ bound
+    while (bucket < snapshot.counts.length && snapshot.boundsMs[bucket]! - 0.001 <= bound + 1e-9) {
+      seen += snapshot.counts[bucket]!
+      bucket++
+    }
+    out.push(seen)
+  }
+  return out
+}
+
 /** Percentile summary of one latency, in milliseconds. */
 export interface LatencySummary {
   count: number
@@ -79,6 +159,17 @@ export class Histogram {
       if (seen >= rank) return Math.min(midpointOf(i) / 1000, this.maxMs)
     }
     return this.maxMs
+  }
+
+  /** The buckets as plain numbers (a copy): see {@link HistogramSnapshot}. */
+  snapshot(): HistogramSnapshot {
+    return {
+      boundsMs: HISTOGRAM_BOUNDS_MS,
+      counts: Array.from(this.counts),
+      sum: this.sumMs,
+      count: this.count,
+      max: this.maxMs,
+    }
   }
 
   summary(): LatencySummary {

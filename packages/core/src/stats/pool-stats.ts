@@ -1,6 +1,6 @@
-import type { LatencySummary } from './histogram.js'
+import type { HistogramSnapshot, LatencySummary } from './histogram.js'
 
-export type { LatencySummary } from './histogram.js'
+export type { HistogramSnapshot, LatencySummary } from './histogram.js'
 
 /** Why a resource was destroyed. Used in `destroy` events, counters and metrics. */
 export type DestroyReason =
@@ -94,4 +94,36 @@ export interface PoolStats {
   useTimeMs: LatencySummary
   /** How long a successful create took. */
   createTimeMs: LatencySummary
+  /** The buckets behind the three latencies; only with `pool.stats({ histograms: true })`. */
+  histograms?: PoolHistograms
+}
+
+/**
+ * The latency histograms of a pool, bucket by bucket (`pool.stats({ histograms: true })`):
+ * the same samples as `acquireWaitMs`, `useTimeMs` and `createTimeMs` (acquire and use times are
+ * sampled, see `timingSampleEvery`; every create is recorded).
+ *
+ * @example
+ * ```ts
+ * const { useTimeMs } = pool.stats({ histograms: true }).histograms!
+ * console.log(useTimeMs.count, useTimeMs.max)
+ * ```
+ */
+export interface PoolHistograms {
+  acquireWaitMs: HistogramSnapshot
+  useTimeMs: HistogramSnapshot
+  createTimeMs: HistogramSnapshot
+}
+
+/**
+ * Options of `pool.stats()`.
+ *
+ * @example
+ * ```ts
+ * pool.stats({ histograms: true })
+ * ```
+ */
+export interface StatsOptions {
+  /** Include {@link PoolHistograms} (three arrays of 448 counts; leave off for a cheap snapshot). */
+  histograms?: boolean
 }

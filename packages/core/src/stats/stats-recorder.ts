@@ -31,17 +31,16 @@ export class StatsRecorder {
     this.window = new RecentWindow(windowMs)
   }
 
+  /** A timed loan started after `waitMs` (0: served from the idle stack without waiting). */
   acquired(waitMs: number, now: number): void {
     this.counters.acquired++
-    this.acquireWait.record(waitMs)
-    this.window.at(now).acquireWait.record(waitMs)
-  }
-
-  /** An acquire served from the idle stack without waiting. */
-  acquiredAtOnce(now: number): void {
-    this.counters.acquired++
-    this.acquireWait.recordZero()
-    this.window.at(now).acquireWait.recordZero()
+    if (waitMs === 0) {
+      this.acquireWait.recordZero()
+      this.window.at(now).acquireWait.recordZero()
+    } else {
+      this.acquireWait.record(waitMs)
+      this.window.at(now).acquireWait.record(waitMs)
+    }
   }
 
   released(heldMs: number): void {
