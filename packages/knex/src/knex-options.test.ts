@@ -33,7 +33,7 @@ describe('knex pool options → engine options', () => {
       destroyTimeoutMs: 1_000,
       idleTimeoutMs: 5_000,
       housekeepingIntervalMs: 250,
-      retry: { initialDelayMs: 100, maxDelayMs: 100, multiplier: 1 },
+      retry: { initialDelayMs: 100, maxDelayMs: 100 }, // multiplier 1: knex's defaults layer
       failWaiterOnCreateError: false,
       maxLifetimeMs: 65_000,
       maxLifetimeJitterMs: 5_000,
@@ -51,6 +51,11 @@ describe('knex pool options → engine options', () => {
 
   it("layers knex's defaults, then the knex options, then pools (or a preset under the knex options)", () => {
     expect(engineConfigOf(undefined, undefined, undefined)).toEqual({ ...KNEX_DEFAULTS, name: 'knex' })
+    expect(engineConfigOf({ createRetryIntervalMillis: 50 }, undefined, undefined).retry).toEqual({
+      initialDelayMs: 50,
+      maxDelayMs: 50,
+      multiplier: 1,
+    })
     expect(engineConfigOf({ max: 4 }, undefined, { max: 6, name: 'api' })).toMatchObject({
       min: 2,
       max: 6,
@@ -67,7 +72,7 @@ describe('knex pool options → engine options', () => {
   it('refuses what tarn refuses, naming the key, with POOL_CONFIG_INVALID', () => {
     const cases: [unknown, RegExp][] = [
       [{ maxSize: 3 }, /unknown pool option "maxSize"/],
-      [{ max: 0 }, /pool.max must be at least 1/],
+      [{ max: 0 }, /pool.max must be a number ≥ 1/],
       [{ min: -1 }, /pool.min must be a number/],
       [{ idleTimeoutMillis: '5s' }, /pool.idleTimeoutMillis/],
       [{ propagateCreateError: 'yes' }, /propagateCreateError/],

@@ -1,4 +1,11 @@
-import { type PoolConfigInput, PoolError, type PresetName, preset } from '@pools/core'
+import {
+  knexDialect,
+  mergeOptionLayers,
+  type PoolConfigInput,
+  PoolError,
+  type PresetName,
+  translateOptions,
+} from '@pools/core'
 
 /**
  * knex's `pool` option: tarn's options plus knex's own extras. Every key is mapped onto the @pools
@@ -52,24 +59,15 @@ export interface KnexPoolOptions {
 export type PoolsOption = PoolConfigInput | PresetName
 
 /**
- * knex's own pool defaults (tarn via knex 3.3), in engine terms: what a knex pool gets when you say nothing.
+ * knex's own pool defaults (tarn via knex 3.3), in engine terms: what a knex pool gets when you say
+ * nothing. The same object as `@pools/core`'s `knexDialect.defaults`.
  *
  * @example
  * ```ts
  * console.log(KNEX_DEFAULTS.min, KNEX_DEFAULTS.acquireTimeoutMs) // 2 60000
  * ```
  */
-export const KNEX_DEFAULTS: Readonly<PoolConfigInput> = Object.freeze({
-  min: 2,
-  max: 10,
-  acquireTimeoutMs: 60_000,
-  createTimeoutMs: 30_000,
-  destroyTimeoutMs: 5_000,
-  idleTimeoutMs: 30_000,
-  housekeepingIntervalMs: 1_000,
-  retry: { initialDelayMs: 200, maxDelayMs: 200, multiplier: 1 },
-  failWaiterOnCreateError: true,
-})
+export const KNEX_DEFAULTS: Readonly<PoolConfigInput> = knexDialect.defaults as Readonly<PoolConfigInput>
 
 const KNOWN_POOL_KEYS = new Set<string>([
   'min',
@@ -102,11 +100,11 @@ function amount(key: string, value: unknown): number | undefined {
 }
 
 /**
- * knex's pool options, as the knex user wrote them, in engine terms. Only the keys given are
- * returned; defaults are layered by {@link engineConfigOf}.
- *
- * Kept minimal here until `@pools/core` exports its shared knex option table (`translateOptions('knex')`);
- * the rows are the same. Throws `PoolError('POOL_CONFIG_INVALID')` naming a bad or unknown key.
+ * knex's pool options, as the knex user wrote them, in engine terms: `@pools/core`'s shared knex
+ * table (`translateOptions('knex')`: tarn's options and `acquireConnectionTimeout`, the smaller
+ * acquire timeout winning), plus knex's own extras (lifetime and jitter, `validate` on every
+ * checkout). Only the keys given are returned; defaults are layered by {@link engineConfigOf}.
+ * Throws `PoolError('POOL_CONFIG_INVALID')` naming a bad or unknown key.
  *
  * @example
  * ```ts
@@ -118,7 +116,6 @@ export function translateKnexOptions(
   pool: KnexPoolOptions | undefined,
   acquireConnectionTimeout: unknown,
 ): PoolConfigInput {
-  const out: PoolConfigInput = {}
   const given = (pool ?? {}) as Record<string, unknown>
   if (typeof given !== 'object' || Array.isArray(given)) throw invalid(`pool must be an object, got ${typeof pool}.`)
   for (const key of Object.keys(given)) {
@@ -126,44 +123,18 @@ export function translateKnexOptions(
       throw invalid(`unknown pool option "${key}". Known: ${[...KNOWN_POOL_KEYS].join(', ')}.`)
     }
   }
-  const min = amount('pool.min', given.min)
-  if (min !== undefined) out.min = Math.ceil(min)
-  const max = amount('pool.max', given.max)
-  if (max !== undefined) {
-    if (max < 1) throw invalid('pool.max must be at least 1.')
-    out.max = Math.ceil(max)
+  for (const hook of ['afterCreate', 'validate', 'log'] as const) {
+    if (given[hook] !== undefined && typeof given[hook] !== 'function') {
+      throw invalid(`pool.${hook} must be a function, got ${typeof given[hook]}.`)
+    }
   }
-  const timeouts = [
-    amount('pool.acquireTimeoutMillis', given.acquireTimeoutMillis),
-    amount('acquireConnectionTimeout', acquireConnectionTimeout),
-  ].filter((ms): ms is number => ms !== undefined && ms > 0)
-  // knex: "choose the smallest, positive timeout setting"
-  if (timeouts.length > 0) out.acquireTimeoutMs = Math.min(...timeouts)
-  const createMs = amount('pool.createTimeoutMillis', given.createTimeoutMillis)
-  if (createMs) out.createTimeoutMs = createMs
-  const destroyMs = amount('pool.destroyTimeoutMillis', given.destroyTimeoutMillis)
-  if (destroyMs) out.destroyTimeoutMs = destroyMs
-  const idleMs = amount('pool.idleTimeoutMillis', given.idleTimeoutMillis)
-  if (idleMs) out.idleTimeoutMs = idleMs
-  const reapMs = amount('pool.reapIntervalMillis', given.reapIntervalMillis)
-  if (reapMs) out.housekeepingIntervalMs = reapMs
-  const retryMs = amount('pool.createRetryIntervalMillis', given.createRetryIntervalMillis)
-  if (retryMs) out.retry = { initialDelayMs: retryMs, maxDelayMs: retryMs, multiplier: 1 }
-  if (given.propagateCreateError !== undefined) {
-    if (typeof given.propagateCreateError !== 'boolean') throw invalid('pool.propagateCreateError must be a boolean.')
-    out.failWaiterOnCreateError = given.propagateCreateError
-  }
+  const out = translateOptions('knex', { pool: given, acquireConnectionTimeout }) as PoolConfigInput
   const lifetimeMs = amount('pool.maxConnectionLifetimeMillis', given.maxConnectionLifetimeMillis)
   if (lifetimeMs) {
     // knex adds up to the jitter to the lifetime; the engine takes up to its jitter off: same window.
     const jitterMs = amount('pool.maxConnectionLifetimeJitterMillis', given.maxConnectionLifetimeJitterMillis) ?? 0
     out.maxLifetimeMs = Math.ceil(lifetimeMs + jitterMs)
     out.maxLifetimeJitterMs = Math.floor(jitterMs)
-  }
-  for (const hook of ['afterCreate', 'validate', 'log'] as const) {
-    if (given[hook] !== undefined && typeof given[hook] !== 'function') {
-      throw invalid(`pool.${hook} must be a function, got ${typeof given[hook]}.`)
-    }
   }
   if (given.validate !== undefined) {
     // tarn asks validate() before every checkout: no bypass window
@@ -174,22 +145,34 @@ export function translateKnexOptions(
 }
 
 /**
- * The engine configuration for a knex pool:
- * - no `pools`: knex's defaults, then the knex options given;
- * - `pools: 'preset'`: the preset, then the knex options given;
- * - `pools: {...}`: knex's defaults, then the knex options given, then `pools` (it wins).
+ * The engine configuration for a knex pool, with `@pools/core`'s one precedence
+ * (`mergeOptionLayers`): knex's defaults < a preset < the knex options given < the `pools` object.
+ * A preset (`pools: 'web'`) replaces knex's defaults; the pool is named `knex` unless `pools` says.
+ *
+ * @example
+ * ```ts
+ * engineConfigOf({ max: 20 }, undefined, { leakDetectionThresholdMs: 10_000 })
+ * // { min: 2, max: 20, acquireTimeoutMs: 60000, ..., name: 'knex', leakDetectionThresholdMs: 10000 }
+ * ```
  */
 export function engineConfigOf(
   pool: KnexPoolOptions | undefined,
   acquireConnectionTimeout: unknown,
   pools: unknown,
 ): PoolConfigInput {
-  const given = translateKnexOptions(pool, acquireConnectionTimeout)
-  if (pools === undefined || pools === null) return { ...KNEX_DEFAULTS, name: 'knex', ...given }
-  if (typeof pools === 'string')
-    return preset(pools as PresetName, { name: 'knex', failWaiterOnCreateError: true, ...given })
-  if (typeof pools === 'object' && !Array.isArray(pools)) {
-    return { ...KNEX_DEFAULTS, name: 'knex', ...given, ...(pools as PoolConfigInput) }
+  const driver = translateKnexOptions(pool, acquireConnectionTimeout)
+  if (
+    pools !== undefined &&
+    pools !== null &&
+    typeof pools !== 'string' &&
+    (typeof pools !== 'object' || Array.isArray(pools))
+  ) {
+    throw invalid(`"pools" must be a preset name or an object of @pools options, got ${typeof pools}.`)
   }
-  throw invalid(`"pools" must be a preset name or an object of @pools options, got ${typeof pools}.`)
+  return mergeOptionLayers({
+    defaults: knexDialect.defaults,
+    behaviour: { name: 'knex' },
+    driver,
+    pools: (pools ?? undefined) as PoolsOption | undefined,
+  }) as PoolConfigInput
 }

@@ -1,19 +1,12 @@
 import { type Pool as EnginePool, engineOf, PoolError } from '@pools/core'
 
-/**
- * The `@pools/core` engine behind a facade (`engineOf()`), or undefined; `pool.pools` is still read
- * for a `@pools/core/pg` Pool built before the `ENGINE` handle existed.
- * @internal
- */
+/** The `@pools/core` engine behind a facade (`engineOf()`), or undefined. @internal */
 export function engineBehind(value: unknown): EnginePool<object> | undefined {
-  for (const candidate of [value, (value as { pools?: unknown } | null | undefined)?.pools]) {
-    try {
-      return engineOf(candidate) as EnginePool<object>
-    } catch {
-      // not this one
-    }
+  try {
+    return engineOf(value) as EnginePool<object>
+  } catch {
+    return undefined
   }
-  return undefined
 }
 
 /** {@link engineBehind}, or a `PoolError('POOL_CONFIG_INVALID')` naming `what`. @internal */
