@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-export { mysql2Driver, pgDriver } from './drivers.js'
+export { mysql2Driver, mysql2DriverOver, pgDriver, pgDriverOver } from './drivers.js'
 export {
   type DataSourceEngines,
   dataSourceEngines,

@@ -1,4 +1,4 @@
-import { isPoolError } from '@pools/core'
+import { engineOf, isPoolError } from '@pools/core'
 import mysql2WithPools from '@pools/core/mysql2'
 import { Pool } from '@pools/core/pg'
 import pg from 'pg'
@@ -33,6 +33,32 @@ describe('withPools (TypeORM options)', () => {
     expect(withPools({ type: 'postgres', name: 'orders', pools: 'web' }).extra).toEqual({ pools: 'web' })
     expect(withPools({ type: 'postgres', extra: { pools: { max: 2 } } }).extra).toEqual({ pools: { max: 2 } })
     expect('pools' in withPools({ type: 'postgres', pools: { max: 3 } })).toBe(false)
+  })
+
+  it('engine: the driver lends from that engine; what the engine decides may not be given', async () => {
+    const owner = new Pool({ max: 2 })
+    try {
+      const options = withPools({ type: 'postgres', engine: owner, entities: [] })
+      expect('engine' in options).toBe(false)
+      const driver = options.driver as typeof pgDriver
+      expect(driver.Pool).not.toBe(Pool)
+      const view = new driver.Pool({ host: 'ignored', max: 99 })
+      expect(view).toBeInstanceOf(Pool)
+      expect(engineOf(view)).toBe(engineOf(owner))
+      await view.end() // detaches only
+      expect(engineOf(owner).state).toBe('running')
+      for (const [extra, message] of [
+        [{ poolSize: 3 }, /poolSize cannot be given/],
+        [{ extra: { max: 3 } }, /extra cannot be given/],
+        [{ pools: 'web' }, /pools cannot be given/],
+        [{ replication: { master: {}, slaves: [] } }, /replication cannot be given/],
+      ] as const) {
+        expect(() => withPools({ type: 'postgres', engine: owner, ...extra } as never)).toThrow(message)
+      }
+      expect(() => withPools({ type: 'mysql', engine: {} })).toThrow(/engine must be a @pools\/core engine/)
+    } finally {
+      await owner.end()
+    }
   })
 
   it('refuses what it cannot honour with POOL_CONFIG_INVALID', () => {

@@ -1,6 +1,6 @@
 import { type Pool as EnginePool, type PoolConfigInput, PoolError, type PresetName } from '@pools/core'
 import type { DataSource, DataSourceOptions } from 'typeorm'
-import { mysql2Driver, pgDriver } from './drivers.js'
+import { mysql2Driver, mysql2DriverOver, pgDriver, pgDriverOver } from './drivers.js'
 import { engineBehind, engineFrom } from './engine-of.js'
 
 /**
@@ -35,6 +35,12 @@ export type PoolsDataSourceType = 'postgres' | 'mysql' | 'mariadb'
 export type PoolsDataSourceOptions = Extract<DataSourceOptions, { type: PoolsDataSourceType }> & {
   /** Any `@pools/core` option (`leakDetectionThresholdMs`, `keepaliveIntervalMs`, ...) or a preset name; for every node's pool. */
   pools?: PoolsOption
+  /**
+   * Run on an engine that already exists (a `@pools/core` engine made with `createPgDriver` /
+   * `createMysql2Driver`, or any `@pools` pg / mysql2 pool) instead of opening pools: connections,
+   * sizing and `pools` belong to that engine, and `dataSource.destroy()` leaves it open.
+   */
+  engine?: unknown
 }
 
 /**
@@ -104,7 +110,7 @@ function poolsFor(pools: unknown, fallbackName: string | undefined): PoolsOption
  */
 export function withPools<T extends PoolsDataSourceOptions>(options: T): WithoutPools<T> {
   if (!isPlainObject(options)) throw invalid(`the options must be an object, got ${typeof options}.`)
-  const { pools, ...rest } = options as PoolsDataSourceOptions & Record<string, unknown>
+  const { pools, engine, ...rest } = options as PoolsDataSourceOptions & Record<string, unknown>
   const type = rest.type as string
   if (!SUPPORTED.includes(type)) {
     throw invalid(`type must be one of ${SUPPORTED.join(', ')}, got ${JSON.stringify(String(type).slice(0, 40))}.`)
@@ -114,6 +120,7 @@ export function withPools<T extends PoolsDataSourceOptions>(options: T): Without
       "the 'driver' option is what withPools() supplies; remove yours (or use @pools/core's drop-in as your driver directly).",
     )
   }
+  if (engine !== undefined && engine !== null) return overEngine(type, engine, pools, rest) as WithoutPools<T>
   const extra = rest.extra === undefined ? {} : rest.extra
   if (!isPlainObject(extra)) throw invalid(`extra must be an object, got ${typeof extra}.`)
   if (pools !== undefined && extra.pools !== undefined) {
@@ -129,6 +136,28 @@ export function withPools<T extends PoolsDataSourceOptions>(options: T): Without
     extra: merged === undefined ? { ...extra } : { ...extra, pools: merged },
   }
   return out as WithoutPools<T>
+}
+
+/** TypeORM options whose driver lends from an existing engine; what the engine decides may not be given. */
+function overEngine(
+  type: string,
+  given: unknown,
+  pools: unknown,
+  rest: Record<string, unknown>,
+): Record<string, unknown> {
+  const engine = engineBehind(given)
+  if (engine === undefined) {
+    throw invalid('engine must be a @pools/core engine or a @pools pg / mysql2 pool (anything engineOf() accepts).')
+  }
+  const owned = ['pools', 'poolSize', 'extra', 'replication'].filter((key) =>
+    key === 'pools' ? pools !== undefined : rest[key] !== undefined,
+  )
+  if (owned.length > 0) {
+    throw invalid(
+      `with 'engine', ${owned.join(', ')} cannot be given: the connections and their limits belong to that engine.`,
+    )
+  }
+  return { ...rest, driver: type === 'postgres' ? pgDriverOver(engine) : mysql2DriverOver(engine), extra: {} }
 }
 
 /**
