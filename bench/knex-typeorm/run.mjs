@@ -27,9 +27,10 @@ import pg from 'pg'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '../..')
+const env = process.env
 const url = {
-  pg: process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-  mysql2: process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test',
+  pg: env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  mysql2: env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test',
 }
 const ALL_TARGETS = ['knex-tarn', 'knex-pools', 'knex-pg-pool', 'knex-pools-pg', 'typeorm-native', 'typeorm-pools']
 const PG_ONLY = new Set(['knex-pg-pool', 'knex-pools-pg'])

@@ -10,7 +10,8 @@
 import { knexEngine, withPools } from '@pools/knex'
 import knex from 'knex'
 
-const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const env = process.env
+const url = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const client = url.startsWith('mysql') ? 'mysql2' : 'pg'
 const table = `pools_example_${process.pid}`
 

@@ -10,7 +10,8 @@
 import { dataSourceEngines, withPools } from '@pools/typeorm'
 import { DataSource, EntitySchema } from 'typeorm'
 
-const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const env = process.env
+const url = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const type = url.startsWith('mysql') ? 'mysql' : 'postgres'
 
 // EntitySchema keeps this file plain JavaScript; decorated entity classes work the same way.
