@@ -168,7 +168,12 @@ function suite(dialect: Dialect): void {
   })
 
   it('a transaction left open is reported as a leak, with the acquire stack', async () => {
-    const k = make({ pool: { min: 0, max: 2 }, pools: { leakDetectionThresholdMs: 50, leakCaptureStack: 'always' } })
+    const warnings: string[] = []
+    const k = make({
+      pool: { min: 0, max: 2 },
+      pools: { leakDetectionThresholdMs: 50, leakCaptureStack: 'always' },
+      log: { warn: (message: string) => warnings.push(message) }, // knex's logger gets the engine's lines
+    })
     const leaks: unknown[] = []
     knexEngine(k).on('leak', (report) => leaks.push(report))
     const trx = await k.transaction()
@@ -177,6 +182,7 @@ function suite(dialect: Dialect): void {
     const [report] = knexEngine(k).leaks()
     expect(report?.heldMs).toBeGreaterThanOrEqual(50)
     expect(report?.stack).toMatch(/acquire/)
+    expect(warnings.some((line) => line.includes('[pools:knex]'))).toBe(true)
     await trx.rollback()
     expect(knexEngine(k).leaks()).toEqual([])
   })

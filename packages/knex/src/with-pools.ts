@@ -64,7 +64,7 @@ interface ClientInternals {
   config: Knex.Config
   pool: unknown
   _ownsPool: boolean
-  logger: { warn(message: string): void }
+  logger: { warn(message: string): void; debug?(message: string): void }
 }
 
 function invalid(message: string): PoolError {
@@ -80,8 +80,9 @@ function dialectOf(client: unknown): ClientClass {
 
 /**
  * knex's dialect client with its pool replaced: `initializePool()` puts a {@link KnexEnginePool}
- * where knex would put tarn. Owned (built from `connection`): knex's `destroy()` closes the engine.
- * Shared (`connectionPool`): knex borrows from the engine and `destroy()` leaves it open.
+ * where knex would put tarn, and `acquireConnection()` / `releaseConnection()` talk to it directly.
+ * Owned (built from `connection`): knex's `destroy()` closes the engine, whose log lines go to knex's
+ * logger. Shared (`connectionPool`): knex borrows from the engine and `destroy()` leaves it open.
  */
 function poolsClientOf(
   Base: ClientClass,
@@ -100,7 +101,11 @@ function poolsClientOf(
         this._ownsPool = false
         return
       }
-      const engine = createPool(knexDriver(this, plan.pool), plan.config)
+      // the engine's few log lines (create failure streaks, leaks) go where knex's own go (`log` option)
+      const logger = this.logger
+      const engine = createPool(knexDriver(this, plan.pool), plan.config, {
+        logger: { warn: (message) => logger.warn(message), info: (message) => logger.debug?.(message) },
+      })
       this.pool = new KnexEnginePool(engine, true)
       this._ownsPool = true
     }
