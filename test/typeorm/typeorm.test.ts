@@ -282,6 +282,21 @@ function suite(kind: Kind): void {
     expect(next).not.toBe(id)
   })
 
+  it.runIf(kind === 'mariadb')(
+    'a streamed query (query().stream()) reads every row and gives the connection back',
+    async () => {
+      const ds = await make({ poolSize: 2 })
+      const repo = ds.getRepository(ItemSchema)
+      await repo.clear()
+      await repo.save(Array.from({ length: 50 }, (_, n) => ({ label: `s${n}`, qty: n })))
+      const stream = await repo.createQueryBuilder('i').orderBy('i.id').stream()
+      const rows: unknown[] = []
+      for await (const row of stream) rows.push(row)
+      expect(rows).toHaveLength(50)
+      await until(() => dataSourceEngines(ds).master.borrowed === 0, 'the streaming connection is released')
+    },
+  )
+
   it('parity: the scripted workload gives identical results on TypeORM’s native pool and on ours', async () => {
     const native = new DataSource(baseOptions({ poolSize: 4 }))
     await native.initialize()
