@@ -282,9 +282,9 @@ function suite(kind: Kind): void {
     expect(next).not.toBe(id)
   })
 
-  it.runIf(kind === 'mariadb')(
-    'a streamed query (query().stream()) reads every row and gives the connection back',
-    async () => {
+  // TypeORM streams on postgres need pg-query-stream (not a dependency here); mysql2 streams natively
+  if (kind === 'mariadb')
+    it('a streamed query (query().stream()) reads every row and gives the connection back', async () => {
       const ds = await make({ poolSize: 2 })
       const repo = ds.getRepository(ItemSchema)
       await repo.clear()
@@ -294,8 +294,7 @@ function suite(kind: Kind): void {
       for await (const row of stream) rows.push(row)
       expect(rows).toHaveLength(50)
       await until(() => dataSourceEngines(ds).master.borrowed === 0, 'the streaming connection is released')
-    },
-  )
+    })
 
   it('parity: the scripted workload gives identical results on TypeORM’s native pool and on ours', async () => {
     const native = new DataSource(baseOptions({ poolSize: 4 }))
