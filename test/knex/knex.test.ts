@@ -206,6 +206,27 @@ function suite(dialect: Dialect): void {
     expect(engine.stats().counters.destroyed).toBeGreaterThanOrEqual(1)
   })
 
+  it('an idle connection the server killed is never lent: the next query runs on a fresh one, without an error', async () => {
+    const k = make({ pool: { min: 0, max: 1 } })
+    const id = await backendId(k, dialect)
+    await killBackend(db.config, dialect, id)
+    const engine = knexEngine(k)
+    // knex marks it disposed when the socket reports the end; the engine asks before lending it
+    await sleep(100)
+    expect(await within(backendId(k, dialect), 5_000, 'a query after the kill')).not.toBe(id)
+    expect(engine.stats().counters.destroyedBy.broken).toBe(1)
+  })
+
+  it('pools: a preset name replaces knex’s defaults; the knex options given still win', async () => {
+    const instance = knex(withPools({ client: dialect, connection: { ...db.config }, pool: { max: 3 }, pools: 'web' }))
+    open.push(instance)
+    const engine = knexEngine(instance)
+    expect(engine.max).toBe(3)
+    expect(engine.name).toBe('knex')
+    expect(engine.config.acquireTimeoutMs).toBe(10_000) // the web preset's, not tarn's 60 000
+    await instance.raw('SELECT 1')
+  })
+
   it('a connection knex marks disposed is destroyed on release, not reused', async () => {
     const k = make({ pool: { min: 0, max: 1 } })
     const engine = knexEngine<{ __knex__disposed?: unknown }>(k)
