@@ -42,7 +42,8 @@ describeWithMysql('@pools/core/mysql2 driver and shared engines', () => {
   describe('createMysql2Driver with the core createPool', () => {
     it('lends mysql2 PoolConnections, rolls back on release, closes every connection', async () => {
       const driver = createMysql2Driver({ ...ctx.db.config })
-      const engine = createEngine(driver, { ...TEST_POOLS, max: 2, name: 'standalone' }, { logger: false })
+      // max 1: the second acquire must get the same connection back, after its ROLLBACK on release
+      const engine = createEngine(driver, { ...TEST_POOLS, max: 1, name: 'standalone' }, { logger: false })
       try {
         const answer = await engine.use(async (conn) => {
           const [rows] = await conn.promise().query('SELECT ? AS answer', [42])

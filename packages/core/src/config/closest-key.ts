@@ -16,14 +16,16 @@ function distance(a: string, b: string): number {
 }
 
 /** The valid key closest to `key` (case-insensitive edit distance, or a shared word), if any is close enough. */
-export function closestKey(key: string, validKeys: readonly string[]): string | undefined {
+export function closestKey(key: string, validKeys: Iterable<string>): string | undefined {
   const lower = key.toLowerCase()
   let best: string | undefined
   let bestScore = Number.POSITIVE_INFINITY
   for (const candidate of validKeys) {
     const c = candidate.toLowerCase()
     let score = distance(lower, c)
-    if (c.includes(lower) || lower.includes(c)) score = Math.min(score, Math.abs(c.length - lower.length) / 2)
+    // a shared word counts (maxWait ~ maxWaiting), but not one or two letters inside a longer name
+    const shared = Math.min(c.length, lower.length) >= 3 && (c.includes(lower) || lower.includes(c))
+    if (shared) score = Math.min(score, Math.abs(c.length - lower.length) / 2)
     if (score < bestScore) {
       bestScore = score
       best = candidate

@@ -8,6 +8,7 @@ import {
   type PresetName,
   translateOptions,
 } from '../index.js'
+import type { Mysql2ConnectionConfig } from './driver.js'
 
 /**
  * What happens to a connection's session when it is released:
@@ -42,17 +43,6 @@ export interface PoolOptions extends Omit<Mysql2PoolOptions, 'resetOnRelease'> {
    * mysql2's defaults < preset < the mysql2 options you wrote < the `pools` object.
    */
   pools?: EngineOptions | PresetName
-}
-
-/** mysql2's runtime `ConnectionConfig` (the typings only describe its instances). */
-export interface Mysql2ConnectionConfig {
-  host?: string
-  port?: number
-  socketPath?: string
-  user?: string
-  database?: string
-  connectTimeout?: number
-  trace?: boolean
 }
 
 /** mysql2's runtime `PoolConfig`: what `pool.config` is on a mysql2 pool. */

@@ -1,0 +1,180 @@
+/**
+ * ORM benchmark: each framework on its own pool vs on ours, same run, paired rounds.
+ *
+ *   node bench/orm/run.mjs [--rounds N] [--quick] [--ms N] [--warm-ms N] [--callers N] [--max N] [--no-write]
+ *                          [--frameworks drizzle,prisma,drizzle-mysql,prisma-mariadb]
+ *
+ * Pairs, on PostgreSQL: drizzle (drizzle-orm/node-postgres on pg.Pool vs @pools/drizzle) and prisma (Prisma 7
+ * on @prisma/adapter-pg's own pg.Pool vs @pools/prisma); on MySQL/MariaDB: drizzle-mysql (drizzle-orm/mysql2
+ * on mysql2's pool vs @pools/drizzle/mysql2) and prisma-mariadb (@prisma/adapter-mariadb's own mariadb pool
+ * vs @pools/prisma/mariadb). Each with two scenarios: `select` (one primary-key select through the ORM) and
+ * `tx` (the same select in a transaction). A framework whose server does not answer is skipped, loudly.
+ * Every measurement runs in a fresh
+ * child process (bench/orm/worker.mjs); each round runs all eight once, in an order rotated by one each
+ * round, and the ratio ours/theirs is taken per round (ops/s: higher is better; p99: lower is better).
+ *
+ * --quick (2 rounds, 1 s measurements) is a smoke run and writes nothing; a full run (default 7 rounds,
+ * 3 s measurements) writes bench/results/orm-<timestamp>.json unless --no-write.
+ * Needs a built repo (`npm run build`), PostgreSQL (PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE, default
+ * postgres@127.0.0.1:5432/test) and MySQL/MariaDB (MYSQL_HOST/PORT/USER/PASSWORD/DATABASE, default
+ * root@127.0.0.1:3306/test).
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { connectionFromEnv, describeConnection, probe, withClient } from '../lib/pg.mjs'
+import { median } from '../lib/stats.mjs'
+import { mysqlFromEnv, probeMysql, withMysql } from './mysql.mjs'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const root = path.resolve(here, '../..')
+const argv = process.argv.slice(2)
+const flag = (name) => argv.includes(name)
+const value = (name, fallback) => {
+  const i = argv.indexOf(name)
+  if (i < 0) return fallback
+  const n = Number(argv[i + 1])
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} needs a positive whole number`)
+  return n
+}
+const quick = flag('--quick')
+const rounds = value('--rounds', quick ? 2 : 7)
+const options = {
+  ms: value('--ms', quick ? 1000 : 3000),
+  warmMs: value('--warm-ms', quick ? 300 : 1000),
+  callers: value('--callers', 64),
+  max: value('--max', 10),
+}
+const write = !quick && !flag('--no-write')
+const conn = connectionFromEnv()
+const mysqlConn = mysqlFromEnv()
+
+const ALL = ['drizzle', 'prisma', 'drizzle-mysql', 'prisma-mariadb']
+const ON_MYSQL = new Set(['drizzle-mysql', 'prisma-mariadb'])
+const listed = argv.includes('--frameworks') ? argv[argv.indexOf('--frameworks') + 1].split(',') : ALL
+for (const name of listed) if (!ALL.includes(name)) throw new Error(`--frameworks: unknown ${name}`)
+const pgUp = await probe(conn)
+const mysqlUp = await probeMysql(mysqlConn)
+if (!pgUp.ok) console.error(`SKIPPED: PostgreSQL at ${describeConnection(conn)} does not answer (${pgUp.error})`)
+if (!mysqlUp.ok)
+  console.error(`SKIPPED: MySQL/MariaDB at ${mysqlConn.host}:${mysqlConn.port} does not answer (${mysqlUp.error})`)
+const FRAMEWORKS = listed.filter((name) => (ON_MYSQL.has(name) ? mysqlUp.ok : pgUp.ok))
+if (FRAMEWORKS.length === 0) {
+  console.error('nothing to measure')
+  process.exit(1)
+}
+const SCENARIOS = ['select', 'tx']
+const POOLS = ['own', 'pools']
+const cells = FRAMEWORKS.flatMap((framework) =>
+  SCENARIOS.flatMap((scenario) => POOLS.map((pool) => ({ framework, scenario, pool }))),
+)
+
+// the Prisma clients (generated offline: the schema engine is never run) and the table every framework reads
+for (const schema of ['schema.prisma', 'schema.mysql.prisma']) {
+  const generated = spawnSync(
+    process.execPath,
+    [path.join(root, 'node_modules/prisma/build/index.js'), 'generate', '--schema', path.join(here, schema)],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: { PRISMA_SCHEMA_ENGINE_BINARY: process.execPath, PRISMA_HIDE_UPDATE_MESSAGE: '1', ...process.env },
+    },
+  )
+  if (generated.status !== 0) {
+    console.error(`prisma generate failed:\n${generated.stdout}${generated.stderr}`)
+    process.exit(1)
+  }
+}
+const TABLE = 'pools_bench_orm_items'
+if (pgUp.ok) {
+  await withClient(conn, async (c) => {
+    await c.query(`DROP TABLE IF EXISTS ${TABLE}`)
+    await c.query(`CREATE TABLE ${TABLE} (id int PRIMARY KEY, label text NOT NULL, qty int NOT NULL)`)
+    await c.query(`INSERT INTO ${TABLE} VALUES (1, 'tea', 2), (2, 'cake', 1)`)
+  })
+}
+if (mysqlUp.ok) {
+  await withMysql(mysqlConn, async (c) => {
+    await c.query(`DROP TABLE IF EXISTS ${TABLE}`)
+    await c.query(
+      `CREATE TABLE ${TABLE} (id INT PRIMARY KEY, label VARCHAR(50) NOT NULL, qty INT NOT NULL) ENGINE=InnoDB`,
+    )
+    await c.query(`INSERT INTO ${TABLE} VALUES (1, 'tea', 2), (2, 'cake', 1)`)
+  })
+}
+
+const runs = []
+try {
+  for (let round = 0; round < rounds; round++) {
+    const order = cells.map((_, i) => cells[(i + round) % cells.length])
+    for (const cell of order) {
+      const child = spawnSync(
+        process.execPath,
+        [
+          path.join(here, 'worker.mjs'),
+          cell.framework,
+          cell.pool,
+          cell.scenario,
+          JSON.stringify({ ...options, conn, mysql: mysqlConn }),
+        ],
+        { cwd: root, encoding: 'utf8', timeout: options.ms + options.warmMs + 60_000 },
+      )
+      const line = child.stdout?.split('\n').find((l) => l.startsWith('RESULT '))
+      if (!line) {
+        console.error(`${cell.framework}/${cell.pool}/${cell.scenario} failed:\n${child.stdout}${child.stderr}`)
+        process.exit(1)
+      }
+      const result = { round, ...JSON.parse(line.slice(7)) }
+      runs.push(result)
+      console.log(
+        `round ${round + 1}/${rounds} ${cell.framework.padEnd(14)} ${cell.scenario.padEnd(6)} ${cell.pool.padEnd(5)} ` +
+          `${result.opsPerSec.toFixed(0).padStart(7)} ops/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms` +
+          `${result.errors ? `  errors ${result.errors}` : ''}${result.leftOpen ? `  LEFT OPEN ${result.leftOpen}` : ''}`,
+      )
+    }
+  }
+} finally {
+  if (pgUp.ok) await withClient(conn, (c) => c.query(`DROP TABLE IF EXISTS ${TABLE}`))
+  if (mysqlUp.ok) await withMysql(mysqlConn, (c) => c.query(`DROP TABLE IF EXISTS ${TABLE}`))
+}
+
+const find = (round, framework, scenario, pool) =>
+  runs.find((r) => r.round === round && r.framework === framework && r.scenario === scenario && r.pool === pool)
+const summary = []
+console.log(`\nours / theirs, per round (median, min–max over ${rounds} rounds); ops/s ≥ 1 and p99 ≤ 1 favour @pools`)
+for (const framework of FRAMEWORKS) {
+  for (const scenario of SCENARIOS) {
+    const ops = []
+    const p99 = []
+    for (let round = 0; round < rounds; round++) {
+      const theirs = find(round, framework, scenario, 'own')
+      const ours = find(round, framework, scenario, 'pools')
+      ops.push(ours.opsPerSec / theirs.opsPerSec)
+      p99.push(ours.p99Ms / theirs.p99Ms)
+    }
+    const row = {
+      framework,
+      scenario,
+      opsRatio: { median: median(ops), min: Math.min(...ops), max: Math.max(...ops) },
+      p99Ratio: { median: median(p99), min: Math.min(...p99), max: Math.max(...p99) },
+    }
+    summary.push(row)
+    const fmt = (s) => `${s.median.toFixed(3)}× (${s.min.toFixed(3)}–${s.max.toFixed(3)})`
+    console.log(`${framework.padEnd(14)} ${scenario.padEnd(6)} ops ${fmt(row.opsRatio)}  p99 ${fmt(row.p99Ratio)}`)
+  }
+}
+const errors = runs.reduce((n, r) => n + r.errors, 0)
+const leftOpen = runs.reduce((n, r) => n + (r.leftOpen ?? 0), 0)
+if (errors || leftOpen) console.log(`errors: ${errors}, server connections left open: ${leftOpen}`)
+
+if (write) {
+  const file = path.join(root, 'bench/results', `orm-${new Date().toISOString().replaceAll(':', '-')}.json`)
+  mkdirSync(path.dirname(file), { recursive: true })
+  writeFileSync(
+    file,
+    `${JSON.stringify({ kind: 'orm', date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, rounds, options: { ...options, conn: describeConnection(conn), mysql: `${mysqlConn.user}@${mysqlConn.host}:${mysqlConn.port}/${mysqlConn.database}` }, summary, runs }, null, 2)}\n`,
+  )
+  console.log(`\nwritten: ${path.relative(root, file)}`)
+}
