@@ -105,20 +105,18 @@ export function buildReport({ runs, machine, args, workerOpts, engineBuilt, engi
   for (const s of ['a', 'b']) {
     if (!sc.includes(s)) continue
     const r = (peer) => (oursRan ? paired(s, OURS, peer, (q) => q.opsPerSec) : undefined)
-    const gp = r('generic-pool')
-    target(`(${s}) pools ≥ 5× generic-pool ops/s`, {
-      needs: [OURS, 'generic-pool'],
-      value: gp?.median,
-      text: ratioText(gp),
-      pass: (v) => v >= 5,
-    })
-    const tn = r('tarn')
-    target(`(${s}) pools ≥ 10× tarn ops/s`, {
-      needs: [OURS, 'tarn'],
-      value: tn?.median,
-      text: ratioText(tn),
-      pass: (v) => v >= 10,
-    })
+    // The targets are floor ratios (issue 8 restated them: a peer that runs far below the floor, as
+    // generic-pool does in (b), made "5× generic-pool" ask for more than the floor itself). The peer
+    // ratios stay in the report for reference.
+    for (const peer of ['generic-pool', 'tarn']) {
+      const ratio = r(peer)
+      json.targets.push({
+        target: `(${s}) pools ÷ ${peer} ops/s (reference, not a target)`,
+        value: ratio?.median ?? null,
+        measured: ratioText(ratio),
+        status: 'INFO',
+      })
+    }
     const fl = r('floor')
     target(`(${s}) pools within 2× of the floor (≥ 0.5× floor ops/s)`, {
       needs: [OURS, 'floor'],

@@ -112,7 +112,7 @@ describe('pools config', () => {
       connection: { driver: 'pg', url: 'postgres://app:***@127.0.0.1:5432/app?sslmode=disable' },
       config: { name: 'primary', max: 10, min: 2, keepaliveIntervalMs: 120_000 },
     })
-    expect(printed.pools.primary.config).not.toHaveProperty('maxWaiting') // unbounded: left out, as in the file
+    expect(printed.pools.primary.config).not.toHaveProperty('maxPending') // unbounded: left out, as in the file
     expect(printed.pools.replica.connection).toEqual({ driver: 'pg', host: '127.0.0.1', user: 'app', password: '***' })
     const one = JSON.parse((await pools(['config', 'print', '--pool', 'replica'], { cwd: dir, env })).stdout)
     expect(Object.keys(one.pools)).toEqual(['replica'])

@@ -59,7 +59,7 @@ describeWithMysql('@pools/core/mysql2 driver and shared engines', () => {
         expect(Number(await scalar(again, 'SELECT @@in_transaction'))).toBe(0)
         // no mysql2 pool around it: release() says what to do instead of losing the connection
         const refused = thrown(() => again.release())
-        expect(isPoolError(refused, 'POOL_INVALID_RELEASE')).toBe(true)
+        expect(isPoolError(refused, 'POOL_RELEASE_INVALID')).toBe(true)
         expect(String((refused as Error).message)).toContain('engine.release(connection)')
         expect(engine.isBorrowed(again)).toBe(true)
         engine.release(again)

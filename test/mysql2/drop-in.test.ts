@@ -229,7 +229,7 @@ describeWithMysql('@pools/core/mysql2 drop-in', () => {
     const pool = createPool(`${ctx.db.url}?connectionLimit=3&queueLimit=7&idleTimeout=5000`)
     ctx.track(pool)
     expect(pool.engine.max).toBe(3)
-    expect(pool.engine.config.maxWaiting).toBe(7)
+    expect(pool.engine.config.maxPending).toBe(7)
     expect(pool.engine.config.idleTimeoutMs).toBe(5_000)
     expect(pool.engine.name).toMatch(/^mysql2 root@127\.0\.0\.1:3306\//)
   })
@@ -239,16 +239,16 @@ describe('@pools/core/mysql2 options', () => {
   it('maps mysql2 options, presets and pools onto the engine', () => {
     const base = { host: '127.0.0.1', user: 'app', database: 'shop' }
     const plain = createPool(base, { logger: false })
-    expect(plain.engine.config).toMatchObject({ max: 10, idleTimeoutMs: 60_000, maxWaiting: Number.POSITIVE_INFINITY })
+    expect(plain.engine.config).toMatchObject({ max: 10, idleTimeoutMs: 60_000, maxPending: Number.POSITIVE_INFINITY })
     expect(plain.engine.name).toBe('mysql2 app@127.0.0.1:3306/shop')
     const mapped = createPool(
       { ...base, connectionLimit: 4, queueLimit: 3, idleTimeout: 1_000, connectTimeout: 2_500 },
       { logger: false },
     )
-    expect(mapped.engine.config).toMatchObject({ max: 4, maxWaiting: 3, idleTimeoutMs: 1_000, createTimeoutMs: 2_500 })
+    expect(mapped.engine.config).toMatchObject({ max: 4, maxPending: 3, idleTimeoutMs: 1_000, createTimeoutMs: 2_500 })
     // a preset beats mysql2's defaults, explicit mysql2 options beat the preset
     const api = createPool({ ...base, pools: 'api' }, { logger: false })
-    expect(api.engine.config).toMatchObject({ max: 10, maxWaiting: 50, acquireTimeoutMs: 2_000 })
+    expect(api.engine.config).toMatchObject({ max: 10, maxPending: 50, acquireTimeoutMs: 2_000 })
     const apiSized = createPool({ ...base, connectionLimit: 30, pools: 'api' }, { logger: false })
     expect(apiSized.engine.max).toBe(30)
     // `pools` as an object beats everything

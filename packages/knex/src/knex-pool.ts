@@ -98,7 +98,7 @@ export class KnexEnginePool<T extends object> {
       else this.engine.release(connection)
       return true
     } catch (error) {
-      if (isPoolError(error, 'POOL_INVALID_RELEASE')) return false
+      if (isPoolError(error, 'POOL_RELEASE_INVALID')) return false
       throw error
     }
   }

@@ -37,7 +37,7 @@ const VALIDATE_HELP = helpText(
 )
 const PRINT_HELP = helpText(
   'pools config print [options]',
-  'Print the resolved pools as JSON: the profile applied, every option with its default, and the\nconnection with passwords, secret URL parameters and TLS keys replaced by ***.\nUnbounded options (maxWaiting, maxIdle) are left out, as in the file.',
+  'Print the resolved pools as JSON: the profile applied, every option with its default, and the\nconnection with passwords, secret URL parameters and TLS keys replaced by ***.\nUnbounded options (maxPending, maxIdle) are left out, as in the file.',
   PRINT_OPTIONS,
   'Examples:\n  pools config print --env production --pool primary',
 )

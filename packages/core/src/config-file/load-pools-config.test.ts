@@ -358,10 +358,10 @@ describe('pools, presets and connections', () => {
   it('the file overrides its preset; a URL parameter and an option that disagree are an error', async () => {
     const dir = project({
       'pools.config.json': json({
-        pools: { a: { extends: 'api', maxWaiting: 5, connection: 'postgres://h/d?max=4' } },
+        pools: { a: { extends: 'api', maxPending: 5, connection: 'postgres://h/d?max=4' } },
       }),
     })
-    expect((await loadPoolsConfig({ cwd: dir, env: {} })).pools.a?.config).toMatchObject({ maxWaiting: 5, max: 4 })
+    expect((await loadPoolsConfig({ cwd: dir, env: {} })).pools.a?.config).toMatchObject({ maxPending: 5, max: 4 })
     const clash = project({
       'pools.config.json': json({ pools: { a: { max: 8, connection: 'postgres://h/d?max=4' } } }),
     })

@@ -23,7 +23,7 @@ export function closestKey(key: string, validKeys: Iterable<string>): string | u
   for (const candidate of validKeys) {
     const c = candidate.toLowerCase()
     let score = distance(lower, c)
-    // a shared word counts (maxWait ~ maxWaiting), but not one or two letters inside a longer name
+    // a shared word counts (maxWait ~ maxPending), but not one or two letters inside a longer name
     const shared = Math.min(c.length, lower.length) >= 3 && (c.includes(lower) || lower.includes(c))
     if (shared) score = Math.min(score, Math.abs(c.length - lower.length) / 2)
     if (score < bestScore) {

@@ -112,7 +112,7 @@ describe('configFromUrl: mysql2 parameters', () => {
     )
     expect(config).toEqual({
       max: 15,
-      maxWaiting: 100,
+      maxPending: 100,
       idleTimeoutMs: 45_000,
       maxIdle: 3,
       acquireTimeoutMs: 8_000,
@@ -121,12 +121,12 @@ describe('configFromUrl: mysql2 parameters', () => {
     expect(url).toBe(`${base('mysql')}?charset=utf8mb4`)
   })
 
-  it('leaves maxWaiting unset for queueLimit=0 (unbounded in mysql2) but still strips it', () => {
+  it('leaves maxPending unset for queueLimit=0 (unbounded in mysql2) but still strips it', () => {
     const { config, url } = configFromUrl(`${base('mysql')}?queueLimit=0`)
     expect(config).toEqual({})
-    expect('maxWaiting' in config).toBe(false)
+    expect('maxPending' in config).toBe(false)
     expect(url).toBe(base('mysql'))
-    expect(parsePoolConfig(config).maxWaiting).toBe(Number.POSITIVE_INFINITY)
+    expect(parsePoolConfig(config).maxPending).toBe(Number.POSITIVE_INFINITY)
   })
 
   it('maps idleTimeout=0 (expire at once in mysql2) to 1 ms, since our 0 means never', () => {
@@ -153,14 +153,14 @@ describe('configFromUrl: the table follows the scheme', () => {
 
   it('mysql URLs read Prisma and mysql2 rows, and leave pg-only parameters to the driver', () => {
     expect(configFromUrl(`${base('mysql')}?connection_limit=4&queueLimit=5&idleTimeoutMillis=1`)).toEqual({
-      config: { max: 4, maxWaiting: 5 },
+      config: { max: 4, maxPending: 5 },
       url: `${base('mysql')}?idleTimeoutMillis=1`,
     })
     expect(configFromUrl(`${base('mariadb')}?connectionLimit=3`).config).toEqual({ max: 3 })
   })
 
   it('other schemes read both tables', () => {
-    expect(configFromUrl('redis://h:6379/0?max=3&queueLimit=5').config).toEqual({ max: 3, maxWaiting: 5 })
+    expect(configFromUrl('redis://h:6379/0?max=3&queueLimit=5').config).toEqual({ max: 3, maxPending: 5 })
   })
 
   it('pool.preset names a preset (checked by name), which parsePoolConfig expands', () => {
@@ -179,20 +179,20 @@ describe('configFromUrl: the table follows the scheme', () => {
 describe('configFromUrl: our own pool.* parameters', () => {
   it('reads top-level, retry and health options with their types', () => {
     const { config, url } = configFromUrl(
-      `${base()}?pool.name=orders&pool.max=25&pool.validateOnBorrow=false&pool.maxWaiting=0` +
+      `${base()}?pool.name=orders&pool.max=25&pool.validateOnBorrow=false&pool.maxPending=0` +
         '&pool.retry.maxDelayMs=2000&pool.retry.jitterRatio=0.25&pool.health.windowMs=30000&ssl=true',
     )
     expect(config).toEqual({
       name: 'orders',
       max: 25,
       validateOnBorrow: false,
-      maxWaiting: 0,
+      maxPending: 0,
       retry: { maxDelayMs: 2_000, jitterRatio: 0.25 },
       health: { windowMs: 30_000 },
     })
     expect(url).toBe(`${base()}?ssl=true`)
     const resolved = parsePoolConfig(config)
-    expect(resolved.maxWaiting).toBe(0)
+    expect(resolved.maxPending).toBe(0)
     expect(resolved.retry.initialDelayMs).toBe(100)
   })
 

@@ -29,7 +29,7 @@ function dialectForUrl(text: string): OptionDialect {
 
 /** Prefix of our own options in a URL: `pool.max=20`, `pool.retry.maxDelayMs=5000`. */
 const OWN_PREFIX = 'pool.'
-const booleanKeys = new Set(['validateOnBorrow', 'validateOnReturn', 'allowExitOnIdle'])
+const booleanKeys = new Set(['validateOnBorrow', 'validateOnRelease', 'allowExitOnIdle'])
 /** Options whose value is one of a few words (or a boolean alias). */
 const wordKeys: Record<string, readonly string[]> = { leakCaptureStack: ['always', 'after-first-leak', 'never'] }
 const groups = { retry: retrySchema, health: healthSchema } as const
@@ -134,7 +134,7 @@ function assertParsable(url: string): void {
  *
  * Units are converted (Prisma seconds → ms) and each driver's `0` is translated where its meaning
  * differs from ours: a "no connect timeout" becomes {@link NO_TIMEOUT_MS}, mysql2's `queueLimit=0`
- * (unbounded) leaves `maxWaiting` unset, mysql2's `idleTimeout=0` (expire at once) becomes 1 ms.
+ * (unbounded) leaves `maxPending` unset, mysql2's `idleTimeout=0` (expire at once) becomes 1 ms.
  * Throws a `PoolError` with code `POOL_CONFIG_INVALID` naming each bad parameter, for parameters
  * that disagree (`connection_limit=5&max=10`), or for a URL that cannot be parsed. Messages never
  * contain the URL or its credentials. Cross-option checks (`min` ≤ `max`) are left to `parsePoolConfig`,

@@ -164,8 +164,8 @@ const mysql2Rows: readonly OptionMapping[] = [
   row(
     'queueLimit',
     'count',
-    [to('maxWaiting', 'unset')],
-    '0: an unbounded queue in mysql2, so `maxWaiting` stays unset',
+    [to('maxPending', 'unset')],
+    '0: an unbounded queue in mysql2, so `maxPending` stays unset',
   ),
   row(
     'idleTimeout',
@@ -270,7 +270,7 @@ export const genericPoolDialect: OptionDialect = freezeDialect({
     idleTimeoutMs: 30_000,
     maxLifetimeMs: 0,
     validateOnBorrow: false,
-    validateOnReturn: false,
+    validateOnRelease: false,
   },
   // generic-pool validates on every borrow it validates at all
   behaviour: { validationBypassMs: 0 },
@@ -281,7 +281,7 @@ export const genericPoolDialect: OptionDialect = freezeDialect({
     }),
     row('maxWaitingClients', 'count', null, "enforced by the facade, with generic-pool's error"),
     row('testOnBorrow', 'boolean', 'validateOnBorrow', 'only `true` turns it on'),
-    row('testOnReturn', 'boolean', 'validateOnReturn', 'only `true` turns it on (generic-pool 3.x never ran it)'),
+    row('testOnReturn', 'boolean', 'validateOnRelease', 'only `true` turns it on (generic-pool 3.x never ran it)'),
     row('acquireTimeoutMillis', 'ms', [to('acquireTimeoutMs', 'unset')], 'unset or 0: wait forever'),
     row('destroyTimeoutMillis', 'ms', [to('destroyTimeoutMs', 'unset')], "unset or 0: the engine's default"),
     row(
@@ -404,7 +404,7 @@ export const typeormDialect: OptionDialect = freezeDialect({
       [to('acquireTimeoutMs', 'off'), to('createTimeoutMs', 'unset')],
       'postgres driver; as pg-pool',
     ),
-    row('extra.queueLimit', 'count', [to('maxWaiting', 'unset')], 'mysql driver; 0: unbounded'),
+    row('extra.queueLimit', 'count', [to('maxPending', 'unset')], 'mysql driver; 0: unbounded'),
     row('extra.idleTimeout', 'ms', [to('idleTimeoutMs', 'one')], 'mysql driver; as mysql2'),
     row(
       'connectTimeoutMS',

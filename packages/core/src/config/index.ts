@@ -29,7 +29,7 @@ export {
   type ZeroMeaning,
 } from './dialects.js'
 export { JSON_SCHEMA_DIALECT, type JsonSchema, poolConfigJsonSchema } from './json-schema.js'
-export { MAX_POOL_SIZE, MAX_TIMER_MS, MAX_WAITING_LIMIT, NO_TIMEOUT_MS } from './limits.js'
+export { MAX_PENDING_LIMIT, MAX_POOL_SIZE, MAX_TIMER_MS, NO_TIMEOUT_MS } from './limits.js'
 export { parsePoolConfig } from './parse-pool-config.js'
 export type {
   HealthConfig,

@@ -55,7 +55,7 @@ describe('poolConfigJsonSchema', () => {
   it('carries the same defaults parsePoolConfig applies', () => {
     const resolved = parsePoolConfig({}) as unknown as Record<string, unknown>
     for (const [key, property] of Object.entries(properties)) {
-      if (key === '$schema' || key === 'maxWaiting' || key === 'maxIdle' || key === 'maxLifetimeJitterMs') {
+      if (key === '$schema' || key === 'maxPending' || key === 'maxIdle' || key === 'maxLifetimeJitterMs') {
         // No static default: unset means unbounded / derived from maxLifetimeMs.
         expect(property).not.toHaveProperty('default')
         continue

@@ -13,15 +13,15 @@
 export const MAX_POOL_SIZE = 10_000
 
 /**
- * Hard upper bound of `maxWaiting`. A queue this long is already far past any acquire
- * timeout; leave `maxWaiting` unset for an unbounded queue.
+ * Hard upper bound of `maxPending`. A queue this long is already far past any acquire
+ * timeout; leave `maxPending` unset for an unbounded queue.
  *
  * @example
  * ```ts
- * parsePoolConfig({ maxWaiting: MAX_WAITING_LIMIT + 1 }) // PoolError POOL_CONFIG_INVALID
+ * parsePoolConfig({ maxPending: MAX_PENDING_LIMIT + 1 }) // PoolError POOL_CONFIG_INVALID
  * ```
  */
-export const MAX_WAITING_LIMIT = 1_000_000
+export const MAX_PENDING_LIMIT = 1_000_000
 
 /**
  * The longest duration any `...Ms` option may have: 2^31 - 1 ms (about 24.8 days). Node's timers

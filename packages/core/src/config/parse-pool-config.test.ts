@@ -25,7 +25,7 @@ describe('parsePoolConfig: defaults', () => {
       name: 'pool',
       min: 0,
       max: 10,
-      maxWaiting: Number.POSITIVE_INFINITY,
+      maxPending: Number.POSITIVE_INFINITY,
       acquireTimeoutMs: 30_000,
       createTimeoutMs: 10_000,
       destroyTimeoutMs: 5_000,
@@ -35,7 +35,7 @@ describe('parsePoolConfig: defaults', () => {
       maxLifetimeJitterMs: 45_000,
       maxUses: 0,
       validateOnBorrow: true,
-      validateOnReturn: false,
+      validateOnRelease: false,
       validationBypassMs: 500,
       validationTimeoutMs: 5_000,
       keepaliveIntervalMs: 0,
@@ -51,14 +51,14 @@ describe('parsePoolConfig: defaults', () => {
       health: {
         windowMs: 60_000,
         degradedUtilization: 0.9,
-        degradedWaiting: 10,
-        degradedTimeouts: 1,
-        unhealthyTimeouts: 20,
+        degradedPending: 10,
+        degradedAcquireTimeouts: 1,
+        unhealthyAcquireTimeouts: 20,
         degradedCreateErrorRate: 0.1,
         unhealthyCreateErrorRate: 0.9,
-        degradedAcquireP95Ms: 1_000,
-        unhealthyAcquireP95Ms: 10_000,
-        degradedLeaks: 1,
+        degradedAcquireWaitP95Ms: 1_000,
+        unhealthyAcquireWaitP95Ms: 10_000,
+        degradedLeakSuspects: 1,
       },
     }
     expect(parsePoolConfig({})).toStrictEqual(expected)
@@ -70,7 +70,7 @@ describe('parsePoolConfig: defaults', () => {
     const config = parsePoolConfig({ retry: { maxDelayMs: 500 }, health: { windowMs: 5_000 } })
     expect(config.retry).toEqual({ initialDelayMs: 100, maxDelayMs: 500, multiplier: 2, jitterRatio: 0.5 })
     expect(config.health.windowMs).toBe(5_000)
-    expect(config.health.degradedWaiting).toBe(10)
+    expect(config.health.degradedPending).toBe(10)
   })
 
   it('derives the lifetime jitter as 2.5% of maxLifetimeMs unless given', () => {
@@ -78,9 +78,9 @@ describe('parsePoolConfig: defaults', () => {
     expect(parsePoolConfig({ maxLifetimeMs: 400_000, maxLifetimeJitterMs: 7 }).maxLifetimeJitterMs).toBe(7)
   })
 
-  it('keeps a given maxWaiting and maps an unset one to Infinity', () => {
-    expect(parsePoolConfig({ maxWaiting: 3 }).maxWaiting).toBe(3)
-    expect(parsePoolConfig({}).maxWaiting).toBe(Number.POSITIVE_INFINITY)
+  it('keeps a given maxPending and maps an unset one to Infinity', () => {
+    expect(parsePoolConfig({ maxPending: 3 }).maxPending).toBe(3)
+    expect(parsePoolConfig({}).maxPending).toBe(Number.POSITIVE_INFINITY)
   })
 
   it('does not modify the input', () => {
@@ -121,7 +121,7 @@ describe('parsePoolConfig: frozen result', () => {
 describe('parsePoolConfig: an explicit 0 is honoured', () => {
   const zeroable = [
     'min',
-    'maxWaiting',
+    'maxPending',
     'acquireTimeoutMs',
     'idleTimeoutMs',
     'maxIdle',
@@ -224,7 +224,7 @@ describe('parsePoolConfig: wrong types and ranges', () => {
     [{ retry: { multiplier: 0.5 } }, 'retry.multiplier:'],
     [{ retry: { jitterRatio: 2 } }, 'retry.jitterRatio:'],
     [{ health: { degradedUtilization: 1.5 } }, 'health.degradedUtilization:'],
-    [{ maxWaiting: null }, 'maxWaiting:'],
+    [{ maxPending: null }, 'maxPending:'],
   ])('%j is rejected, naming %s', (input, path) => {
     const err = configError(() => parsePoolConfig(loose(input)))
     expect(err.message).toContain(path)
@@ -263,9 +263,9 @@ describe('parsePoolConfig: cross-option rules', () => {
   })
 
   it.each([
-    [{ degradedTimeouts: 5, unhealthyTimeouts: 2 }, 'health.degradedTimeouts'],
+    [{ degradedAcquireTimeouts: 5, unhealthyAcquireTimeouts: 2 }, 'health.degradedAcquireTimeouts'],
     [{ degradedCreateErrorRate: 0.5, unhealthyCreateErrorRate: 0.2 }, 'health.degradedCreateErrorRate'],
-    [{ degradedAcquireP95Ms: 500, unhealthyAcquireP95Ms: 100 }, 'health.degradedAcquireP95Ms'],
+    [{ degradedAcquireWaitP95Ms: 500, unhealthyAcquireWaitP95Ms: 100 }, 'health.degradedAcquireWaitP95Ms'],
   ])('rejects degraded thresholds above unhealthy ones: %j', (health, path) => {
     const err = configError(() => parsePoolConfig({ health }))
     expect(err.message).toContain(path)
@@ -318,7 +318,7 @@ describe('docs/config-and-presets.md', () => {
   it('lists every option with the default parsePoolConfig applies', () => {
     const resolved = parsePoolConfig({})
     const derived: Record<string, string> = {
-      maxWaiting: 'unset',
+      maxPending: 'unset',
       maxIdle: 'unset',
       maxLifetimeJitterMs: '2.5 % of `maxLifetimeMs`',
     }

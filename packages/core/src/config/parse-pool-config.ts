@@ -110,14 +110,14 @@ export function parsePoolConfig(input: PoolOptions | PresetName | PoolConfig | u
       `retry.initialDelayMs (${c.retry.initialDelayMs}) must not exceed retry.maxDelayMs (${c.retry.maxDelayMs})`,
     )
   }
-  if (c.health.degradedTimeouts > c.health.unhealthyTimeouts) {
-    problems.push('health.degradedTimeouts must not exceed health.unhealthyTimeouts')
+  if (c.health.degradedAcquireTimeouts > c.health.unhealthyAcquireTimeouts) {
+    problems.push('health.degradedAcquireTimeouts must not exceed health.unhealthyAcquireTimeouts')
   }
   if (c.health.degradedCreateErrorRate > c.health.unhealthyCreateErrorRate) {
     problems.push('health.degradedCreateErrorRate must not exceed health.unhealthyCreateErrorRate')
   }
-  if (c.health.degradedAcquireP95Ms > c.health.unhealthyAcquireP95Ms) {
-    problems.push('health.degradedAcquireP95Ms must not exceed health.unhealthyAcquireP95Ms')
+  if (c.health.degradedAcquireWaitP95Ms > c.health.unhealthyAcquireWaitP95Ms) {
+    problems.push('health.degradedAcquireWaitP95Ms must not exceed health.unhealthyAcquireWaitP95Ms')
   }
   const jitter = c.maxLifetimeJitterMs ?? Math.round(c.maxLifetimeMs * 0.025)
   if (c.maxLifetimeMs > 0 && jitter >= c.maxLifetimeMs) {
@@ -128,7 +128,7 @@ export function parsePoolConfig(input: PoolOptions | PresetName | PoolConfig | u
   const { preset: _preset, ...resolvedInput } = c
   const resolved: PoolConfig = Object.freeze({
     ...resolvedInput,
-    maxWaiting: c.maxWaiting ?? Number.POSITIVE_INFINITY,
+    maxPending: c.maxPending ?? Number.POSITIVE_INFINITY,
     maxIdle: c.maxIdle ?? Number.POSITIVE_INFINITY,
     maxLifetimeJitterMs: c.maxLifetimeMs > 0 ? jitter : 0,
     retry: Object.freeze({ ...c.retry }),

@@ -28,7 +28,7 @@ export interface RetryOptions {
  *
  * @example
  * ```ts
- * createPool(driver, { health: { degradedAcquireP95Ms: 200, unhealthyAcquireP95Ms: 1_000 } })
+ * createPool(driver, { health: { degradedAcquireWaitP95Ms: 200, unhealthyAcquireWaitP95Ms: 1_000 } })
  * ```
  */
 export interface HealthOptions {
@@ -37,21 +37,21 @@ export interface HealthOptions {
   /** `used / max` at or above which the pool is degraded, 0–1. Default `0.9`. */
   degradedUtilization?: number
   /** Queued callers at or above which the pool is degraded. Default `10`; at least 1. */
-  degradedWaiting?: number
+  degradedPending?: number
   /** Acquire timeouts in the window that make the pool degraded. Default `1`; at least 1. */
-  degradedTimeouts?: number
+  degradedAcquireTimeouts?: number
   /** Acquire timeouts in the window that make the pool unhealthy. Default `20`; at least 1. */
-  unhealthyTimeouts?: number
+  unhealthyAcquireTimeouts?: number
   /** Share of failed creates in the window that makes the pool degraded, 0–1. Default `0.1`. */
   degradedCreateErrorRate?: number
   /** Share of failed creates in the window that makes the pool unhealthy, 0–1. Default `0.9`. */
   unhealthyCreateErrorRate?: number
   /** Acquire wait p95 in the window at or above which the pool is degraded, in ms. Default `1_000`; at least 1. */
-  degradedAcquireP95Ms?: number
+  degradedAcquireWaitP95Ms?: number
   /** Acquire wait p95 in the window at or above which the pool is unhealthy, in ms. Default `10_000`; at least 1. */
-  unhealthyAcquireP95Ms?: number
+  unhealthyAcquireWaitP95Ms?: number
   /** Current leak suspects that make the pool degraded. Default `1`; at least 1. */
-  degradedLeaks?: number
+  degradedLeakSuspects?: number
 }
 
 /**
@@ -100,12 +100,12 @@ export interface PoolOptions {
   max?: number
   /**
    * Most callers allowed to queue; the next fails fast with `POOL_QUEUE_FULL`. Default unset = unbounded;
-   * `0` = never queue; at most `MAX_WAITING_LIMIT` (1 000 000).
+   * `0` = never queue; at most `MAX_PENDING_LIMIT` (1 000 000).
    */
-  maxWaiting?: number
+  maxPending?: number
   /**
    * How long `acquire()` waits for a resource before `POOL_ACQUIRE_TIMEOUT`, in ms. Default `30_000`;
-   * `0` = wait without a timeout (`maxWaiting: 0` never waits).
+   * `0` = wait without a timeout (`maxPending: 0` never waits).
    */
   acquireTimeoutMs?: number
   /** How long one create may take before `POOL_CREATE_TIMEOUT`, in ms. Default `10_000`; at least 1. */
@@ -137,7 +137,7 @@ export interface PoolOptions {
    */
   validateOnBorrow?: boolean
   /** Validate when a resource is released, before it is reused. Default `false`. */
-  validateOnReturn?: boolean
+  validateOnRelease?: boolean
   /** Skip borrow validation for resources used within this window, in ms. Default `500`; `0` = always validate. */
   validationBypassMs?: number
   /** A validation that takes longer counts as failed, in ms. Default `5_000`; at least 1. */
@@ -193,12 +193,12 @@ export type HealthConfig = { readonly [K in keyof HealthOptions]-?: number }
 
 /**
  * The resolved, frozen configuration `parsePoolConfig` returns: every default applied, the preset
- * expanded, `maxWaiting` and `maxIdle` `Infinity` when unbounded, `leakCaptureStack` always a word.
+ * expanded, `maxPending` and `maxIdle` `Infinity` when unbounded, `leakCaptureStack` always a word.
  *
  * @example
  * ```ts
  * const config: PoolConfig = parsePoolConfig('web')
- * config.maxWaiting // Infinity
+ * config.maxPending // Infinity
  * ```
  */
 export type PoolConfig = Flatten<

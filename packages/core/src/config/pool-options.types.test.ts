@@ -16,8 +16,8 @@ import {
 /** The resolved config as the schema defines it (what parsePoolConfig builds from the schema output). */
 type ResolvedFromSchema = Flatten<
   Readonly<
-    Omit<SchemaOutput, 'preset' | 'maxWaiting' | 'maxIdle' | 'maxLifetimeJitterMs' | 'retry' | 'health'> & {
-      maxWaiting: number
+    Omit<SchemaOutput, 'preset' | 'maxPending' | 'maxIdle' | 'maxLifetimeJitterMs' | 'retry' | 'health'> & {
+      maxPending: number
       maxIdle: number
       maxLifetimeJitterMs: number
       retry: Readonly<SchemaOutput['retry']>

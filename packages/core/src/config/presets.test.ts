@@ -42,7 +42,7 @@ describe('presets', () => {
   it.each(allNames)('%s has health thresholds an acquire wait can actually reach', (name) => {
     // p95 acquire wait never exceeds the acquire timeout, so an "unhealthy" threshold above it would be dead.
     const config = parsePoolConfig(presets[name])
-    expect(config.health.unhealthyAcquireP95Ms).toBeLessThanOrEqual(config.acquireTimeoutMs)
+    expect(config.health.unhealthyAcquireWaitP95Ms).toBeLessThanOrEqual(config.acquireTimeoutMs)
   })
 
   it('serverless keeps nothing warm, closes idle connections quickly and lets the process exit', () => {
@@ -75,11 +75,11 @@ describe('presets', () => {
   it('high-throughput is a fixed-size pool with a bounded queue', () => {
     const config = parsePoolConfig(presets['high-throughput'])
     expect(config.min).toBe(config.max)
-    expect(Number.isFinite(config.maxWaiting)).toBe(true)
+    expect(Number.isFinite(config.maxPending)).toBe(true)
   })
 
   it('api bounds its queue and fails faster than web', () => {
-    expect(presets.api.maxWaiting).toBeGreaterThan(0)
+    expect(presets.api.maxPending).toBeGreaterThan(0)
     expect(presets.api.acquireTimeoutMs).toBeLessThan(presets.web.acquireTimeoutMs ?? Number.POSITIVE_INFINITY)
   })
 
@@ -129,9 +129,13 @@ describe('preset()', () => {
   })
 
   it('deep-merges retry and health', () => {
-    const input = preset('test', { retry: { maxDelayMs: 200 }, health: { degradedWaiting: 3 } })
+    const input = preset('test', { retry: { maxDelayMs: 200 }, health: { degradedPending: 3 } })
     expect(input.retry).toEqual({ initialDelayMs: 10, maxDelayMs: 200, jitterRatio: 0 })
-    expect(input.health).toEqual({ degradedAcquireP95Ms: 500, unhealthyAcquireP95Ms: 2_000, degradedWaiting: 3 })
+    expect(input.health).toEqual({
+      degradedAcquireWaitP95Ms: 500,
+      unhealthyAcquireWaitP95Ms: 2_000,
+      degradedPending: 3,
+    })
   })
 
   it('adds retry/health overrides to a preset that has none', () => {
@@ -140,12 +144,12 @@ describe('preset()', () => {
   })
 
   it('treats an undefined override as "back to the schema default"', () => {
-    const input = preset('api', { maxWaiting: undefined, health: undefined })
-    expect('maxWaiting' in input).toBe(false)
+    const input = preset('api', { maxPending: undefined, health: undefined })
+    expect('maxPending' in input).toBe(false)
     expect('health' in input).toBe(false)
     const config = parsePoolConfig(input)
-    expect(config.maxWaiting).toBe(Number.POSITIVE_INFINITY)
-    expect(config.health.degradedAcquireP95Ms).toBe(1_000)
+    expect(config.maxPending).toBe(Number.POSITIVE_INFINITY)
+    expect(config.health.degradedAcquireWaitP95Ms).toBe(1_000)
   })
 
   it('leaves validation of overrides to parsePoolConfig, which names the bad key', () => {

@@ -25,17 +25,17 @@ const definitions = {
     acquireTimeoutMs: 10_000,
     idleTimeoutMs: 300_000,
     keepaliveIntervalMs: 120_000,
-    health: { degradedAcquireP95Ms: 1_000, unhealthyAcquireP95Ms: 5_000 },
+    health: { degradedAcquireWaitP95Ms: 1_000, unhealthyAcquireWaitP95Ms: 5_000 },
   },
   /** Latency-bound APIs: fail in 2 s with a queue capped at 50, so overload is a fast 503 rather than a pile-up. */
   api: {
     min: 2,
     max: 10,
-    maxWaiting: 50,
+    maxPending: 50,
     acquireTimeoutMs: 2_000,
     idleTimeoutMs: 300_000,
     keepaliveIntervalMs: 120_000,
-    health: { degradedAcquireP95Ms: 200, unhealthyAcquireP95Ms: 1_000 },
+    health: { degradedAcquireWaitP95Ms: 200, unhealthyAcquireWaitP95Ms: 1_000 },
   },
   /** Workers: jobs can wait, so few connections and a 60 s wait leave the shared database to web traffic. */
   background: {
@@ -53,7 +53,12 @@ const definitions = {
     idleTimeoutMs: 60_000,
     closeGraceMs: 60_000,
     leakDetectionThresholdMs: 0,
-    health: { windowMs: 300_000, degradedWaiting: 20, degradedAcquireP95Ms: 30_000, unhealthyAcquireP95Ms: 120_000 },
+    health: {
+      windowMs: 300_000,
+      degradedPending: 20,
+      degradedAcquireWaitP95Ms: 30_000,
+      unhealthyAcquireWaitP95Ms: 120_000,
+    },
   },
   /** Functions: connections = instances × max, so 1 each (Prisma's advice), none warm, 10 s idle, may exit. */
   serverless: {
@@ -64,7 +69,7 @@ const definitions = {
     allowExitOnIdle: true,
     closeGraceMs: 1_000,
     retry: { initialDelayMs: 50, maxDelayMs: 2_000 },
-    health: { degradedAcquireP95Ms: 1_000, unhealthyAcquireP95Ms: 5_000 },
+    health: { degradedAcquireWaitP95Ms: 1_000, unhealthyAcquireWaitP95Ms: 5_000 },
   },
   /** Edge isolates, usually behind a pooling proxy: 1 connection, no validation round trip, 1 s idle. */
   edge: {
@@ -77,7 +82,7 @@ const definitions = {
     allowExitOnIdle: true,
     closeGraceMs: 1_000,
     retry: { initialDelayMs: 25, maxDelayMs: 500 },
-    health: { degradedAcquireP95Ms: 500, unhealthyAcquireP95Ms: 2_500 },
+    health: { degradedAcquireWaitP95Ms: 500, unhealthyAcquireWaitP95Ms: 2_500 },
   },
   /** Tests: hung tests fail in seconds, leaks reported with stacks, deterministic retries, no open handles. */
   test: {
@@ -94,7 +99,7 @@ const definitions = {
     closeGraceMs: 500,
     allowExitOnIdle: true,
     retry: { initialDelayMs: 10, maxDelayMs: 100, jitterRatio: 0 },
-    health: { degradedAcquireP95Ms: 500, unhealthyAcquireP95Ms: 2_000 },
+    health: { degradedAcquireWaitP95Ms: 500, unhealthyAcquireWaitP95Ms: 2_000 },
   },
   /** Local dev: hot reload leaves old pools alive, so max 5 and 60 s idle; leak reports with stacks. */
   development: {
@@ -105,17 +110,17 @@ const definitions = {
     leakDetectionThresholdMs: 10_000,
     leakCaptureStack: 'always',
     allowExitOnIdle: true,
-    health: { unhealthyAcquireP95Ms: 5_000 },
+    health: { unhealthyAcquireWaitP95Ms: 5_000 },
   },
   /** Hot paths: HikariCP's fixed-size pool (min = max) skips create latency; bounded queue, 1 s fail-fast. */
   'high-throughput': {
     min: 20,
     max: 20,
-    maxWaiting: 1_000,
+    maxPending: 1_000,
     acquireTimeoutMs: 1_000,
     validationBypassMs: 1_000,
     leakCaptureStack: 'never',
-    health: { degradedWaiting: 100, degradedAcquireP95Ms: 50, unhealthyAcquireP95Ms: 500 },
+    health: { degradedPending: 100, degradedAcquireWaitP95Ms: 50, unhealthyAcquireWaitP95Ms: 500 },
   },
 } satisfies Record<PresetName, Preset>
 
@@ -157,7 +162,7 @@ export function isPresetName(value: unknown): value is PresetName {
 /**
  * A preset merged with your overrides, ready for `parsePoolConfig`. `retry` and `health` are merged
  * key by key; any other key replaces the preset's value. An override of `undefined` removes the
- * preset's value so the schema default applies (e.g. `{ maxWaiting: undefined }` = unbounded queue).
+ * preset's value so the schema default applies (e.g. `{ maxPending: undefined }` = unbounded queue).
  * The result is a new, mutable object; the preset itself is never changed.
  *
  * Throws a `PoolError` with code `POOL_CONFIG_INVALID` for an unknown name, with a "did you mean" hint.
@@ -165,7 +170,7 @@ export function isPresetName(value: unknown): value is PresetName {
  *
  * @example
  * ```ts
- * const config = parsePoolConfig(preset('api', { max: 30, health: { degradedWaiting: 20 } }))
+ * const config = parsePoolConfig(preset('api', { max: 30, health: { degradedPending: 20 } }))
  * ```
  */
 export function preset(name: PresetName, overrides: PoolConfigInput = {}): PoolOptions {

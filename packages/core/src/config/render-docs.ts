@@ -8,7 +8,7 @@ export const DIALECT_DOCS_START = '<!-- generated:option-tables:start -->'
 export const DIALECT_DOCS_END = '<!-- generated:option-tables:end -->'
 
 const OFF_IS_NO_TIMEOUT = new Set(['createTimeoutMs', 'destroyTimeoutMs'])
-const OFF_IS_UNSET = new Set(['maxWaiting', 'maxIdle'])
+const OFF_IS_UNSET = new Set(['maxPending', 'maxIdle'])
 
 function zeroCell(mapping: OptionMapping, target: OptionTarget): string {
   if (mapping.unit === 'boolean' || mapping.unit === 'text') return '—'

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { MAX_POOL_SIZE, MAX_TIMER_MS, MAX_WAITING_LIMIT } from './limits.js'
+import { MAX_PENDING_LIMIT, MAX_POOL_SIZE, MAX_TIMER_MS } from './limits.js'
 import type {
   HealthConfig,
   HealthOptions,
@@ -37,19 +37,19 @@ export const healthSchema = z
   .strictObject({
     windowMs: positiveMs('How far back "recent" looks for timeouts, create errors and acquire p95.').default(60_000),
     degradedUtilization: ratio('used/max at or above which the pool is degraded.').default(0.9),
-    degradedWaiting: z
+    degradedPending: z
       .number()
       .int()
       .min(1)
       .describe('Queued callers at or above which the pool is degraded.')
       .default(10),
-    degradedTimeouts: z
+    degradedAcquireTimeouts: z
       .number()
       .int()
       .min(1)
       .describe('Acquire timeouts in the window that make the pool degraded.')
       .default(1),
-    unhealthyTimeouts: z
+    unhealthyAcquireTimeouts: z
       .number()
       .int()
       .min(1)
@@ -59,13 +59,18 @@ export const healthSchema = z
     unhealthyCreateErrorRate: ratio('Share of failed creates in the window that makes the pool unhealthy.').default(
       0.9,
     ),
-    degradedAcquireP95Ms: positiveMs('Acquire wait p95 in the window at or above which the pool is degraded.').default(
-      1_000,
-    ),
-    unhealthyAcquireP95Ms: positiveMs(
+    degradedAcquireWaitP95Ms: positiveMs(
+      'Acquire wait p95 in the window at or above which the pool is degraded.',
+    ).default(1_000),
+    unhealthyAcquireWaitP95Ms: positiveMs(
       'Acquire wait p95 in the window at or above which the pool is unhealthy.',
     ).default(10_000),
-    degradedLeaks: z.number().int().min(1).describe('Current leak suspects that make the pool degraded.').default(1),
+    degradedLeakSuspects: z
+      .number()
+      .int()
+      .min(1)
+      .describe('Current leak suspects that make the pool degraded.')
+      .default(1),
   })
   .describe('Thresholds behind pool.health(): healthy | degraded | unhealthy.')
 
@@ -95,17 +100,17 @@ export const poolConfigSchema = z
       .max(MAX_POOL_SIZE, atMost(MAX_POOL_SIZE, 'MAX_POOL_SIZE'))
       .describe(`Hard upper bound on open resources (idle + used + being created), at most ${MAX_POOL_SIZE}.`)
       .default(10),
-    maxWaiting: z
+    maxPending: z
       .number()
       .int()
       .min(0)
-      .max(MAX_WAITING_LIMIT, atMost(MAX_WAITING_LIMIT, 'MAX_WAITING_LIMIT'))
+      .max(MAX_PENDING_LIMIT, atMost(MAX_PENDING_LIMIT, 'MAX_PENDING_LIMIT'))
       .optional()
       .describe(
-        `Most callers allowed to queue; the next fails fast with POOL_QUEUE_FULL. Unset = unbounded; at most ${MAX_WAITING_LIMIT}.`,
+        `Most callers allowed to queue; the next fails fast with POOL_QUEUE_FULL. Unset = unbounded; at most ${MAX_PENDING_LIMIT}.`,
       ),
     acquireTimeoutMs: ms(
-      'How long acquire() waits for a resource before POOL_ACQUIRE_TIMEOUT (0 = wait without a timeout; maxWaiting: 0 never waits).',
+      'How long acquire() waits for a resource before POOL_ACQUIRE_TIMEOUT (0 = wait without a timeout; maxPending: 0 never waits).',
     ).default(30_000),
     createTimeoutMs: positiveMs('How long one create may take before POOL_CREATE_TIMEOUT.').default(10_000),
     destroyTimeoutMs: positiveMs('How long one destroy may take before it is abandoned and reported.').default(5_000),
@@ -137,7 +142,10 @@ export const poolConfigSchema = z
         "Validate before handing a resource out (skipped inside validationBypassMs). Needs the driver's validate().",
       )
       .default(true),
-    validateOnReturn: z.boolean().describe('Validate when a resource is released, before it is reused.').default(false),
+    validateOnRelease: z
+      .boolean()
+      .describe('Validate when a resource is released, before it is reused.')
+      .default(false),
     validationBypassMs: ms(
       'Skip borrow validation for resources used within this window (0 = always validate).',
     ).default(500),

@@ -6,7 +6,7 @@ import { resolveOptions as resolveMysql2 } from '../mysql2/options.js'
 import { engineConfigOf } from '../pg/options.js'
 import { configFromUrl } from './config-from-url.js'
 import { mysql2Dialect, type OptionDialect, optionDialects, pgDialect } from './dialects.js'
-import { MAX_POOL_SIZE, MAX_WAITING_LIMIT } from './limits.js'
+import { MAX_PENDING_LIMIT, MAX_POOL_SIZE } from './limits.js'
 import { parsePoolConfig } from './parse-pool-config.js'
 import { type PresetName, presetNames } from './presets.js'
 import { mergeOptionLayers, translateOptions } from './translate.js'
@@ -99,7 +99,7 @@ describe('presets: one preset is the same pool in every drop-in', () => {
     const { pg, mysql2, genericPool } = dropIns(name)
     const plain = parsePoolConfig(name)
     for (const config of [pg, mysql2, genericPool]) {
-      for (const key of ['min', 'max', 'maxWaiting', 'acquireTimeoutMs', 'idleTimeoutMs', 'maxLifetimeMs'] as const) {
+      for (const key of ['min', 'max', 'maxPending', 'acquireTimeoutMs', 'idleTimeoutMs', 'maxLifetimeMs'] as const) {
         expect({ name, key, value: config[key] }).toEqual({ name, key, value: plain[key] })
       }
     }
@@ -166,10 +166,10 @@ describe('mergeOptionLayers: facade defaults < preset < driver options < pools o
     expect(merged.idleTimeoutMs).toBe(300_000)
     const nested = mergeOptionLayers({
       defaults,
-      driver: { health: { degradedWaiting: 5 } },
-      pools: { preset: 'api', health: { unhealthyAcquireP95Ms: 900 } },
+      driver: { health: { degradedPending: 5 } },
+      pools: { preset: 'api', health: { unhealthyAcquireWaitP95Ms: 900 } },
     })
-    expect(nested.health).toEqual({ degradedAcquireP95Ms: 200, unhealthyAcquireP95Ms: 900, degradedWaiting: 5 })
+    expect(nested.health).toEqual({ degradedAcquireWaitP95Ms: 200, unhealthyAcquireWaitP95Ms: 900, degradedPending: 5 })
     expect(nested).not.toHaveProperty('preset')
   })
 
@@ -250,14 +250,14 @@ describe('bounds', () => {
     expect(creates).toBe(0)
   })
 
-  it('max, min, maxIdle and maxWaiting have upper bounds; min may not exceed max', () => {
+  it('max, min, maxIdle and maxPending have upper bounds; min may not exceed max', () => {
     expect(parsePoolConfig({ max: MAX_POOL_SIZE, min: MAX_POOL_SIZE }).max).toBe(MAX_POOL_SIZE)
     expect(configError(() => parsePoolConfig({ maxIdle: MAX_POOL_SIZE + 1 })).message).toMatch(
       /maxIdle: must be at most/,
     )
-    expect(parsePoolConfig({ maxWaiting: MAX_WAITING_LIMIT }).maxWaiting).toBe(MAX_WAITING_LIMIT)
-    expect(configError(() => parsePoolConfig({ maxWaiting: 1e9 })).message).toContain(
-      `maxWaiting: must be at most ${MAX_WAITING_LIMIT} (MAX_WAITING_LIMIT), got 1000000000`,
+    expect(parsePoolConfig({ maxPending: MAX_PENDING_LIMIT }).maxPending).toBe(MAX_PENDING_LIMIT)
+    expect(configError(() => parsePoolConfig({ maxPending: 1e9 })).message).toContain(
+      `maxPending: must be at most ${MAX_PENDING_LIMIT} (MAX_PENDING_LIMIT), got 1000000000`,
     )
     expect(configError(() => parsePoolConfig({ min: 5, max: 4 })).message).toContain('min (5) must not exceed max (4)')
     expect(configError(() => configFromUrl('postgres://db/app?connection_limit=20000')).message).toContain(

@@ -23,7 +23,7 @@ const OFF_VALUE: Partial<Record<OptionPath, number | undefined>> = {
   leakDetectionThresholdMs: 0,
   createTimeoutMs: NO_TIMEOUT_MS,
   destroyTimeoutMs: NO_TIMEOUT_MS,
-  maxWaiting: undefined,
+  maxPending: undefined,
   maxIdle: undefined,
 }
 

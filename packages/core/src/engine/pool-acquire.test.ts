@@ -87,14 +87,14 @@ describe('priorities and FIFO', () => {
   })
 })
 
-describe('maxWaiting', () => {
-  it('fails fast with POOL_QUEUE_FULL once maxWaiting callers are queued', async () => {
-    const { pool, clock } = setup({ max: 1, maxWaiting: 2 })
+describe('maxPending', () => {
+  it('fails fast with POOL_QUEUE_FULL once maxPending callers are queued', async () => {
+    const { pool, clock } = setup({ max: 1, maxPending: 2 })
     const conn = await pool.acquire()
     const queued = [track(pool.acquire()), track(pool.acquire())]
     const error = await rejection(pool.acquire(), 'POOL_QUEUE_FULL')
-    expect(error.message).toMatch(/maxWaiting 2/)
-    expect(error.message).toMatch(/raise max or maxWaiting/)
+    expect(error.message).toMatch(/maxPending 2/)
+    expect(error.message).toMatch(/raise max or maxPending/)
     expect(pool.pending).toBe(2)
     expect(pool.stats().counters.queueFull).toBe(1)
     pool.release(conn)
@@ -102,8 +102,8 @@ describe('maxWaiting', () => {
     expect(queued[0]!.value).toBe(conn)
   })
 
-  it('maxWaiting 0 never queues but still lends idle resources', async () => {
-    const s = setup({ min: 1, max: 1, maxWaiting: 0 })
+  it('maxPending 0 never queues but still lends idle resources', async () => {
+    const s = setup({ min: 1, max: 1, maxPending: 0 })
     await s.pool.ready()
     const conn = await s.pool.acquire()
     await rejection(s.pool.acquire(), 'POOL_QUEUE_FULL')

@@ -7,7 +7,7 @@ import { type AcquireOptions, createPool } from './pool.js'
 
 describe('PoolError', () => {
   it('has a code, a message, a cause, the pool name and a non-enumerable stats snapshot', async () => {
-    const s = setup({ name: 'orders', min: 1, max: 1, maxWaiting: 0 })
+    const s = setup({ name: 'orders', min: 1, max: 1, maxPending: 0 })
     await s.pool.ready()
     await s.pool.acquire()
     const error = await rejection(s.pool.acquire(), 'POOL_QUEUE_FULL')
@@ -54,7 +54,7 @@ describe('misuse: a clear error and no state change', () => {
     const s = setup({ max: 2 })
     const [conn] = await warm(s, 1)
     const before = snapshot(s.pool)
-    const error = thrown(() => s.pool.release(conn!), 'POOL_INVALID_RELEASE')
+    const error = thrown(() => s.pool.release(conn!), 'POOL_RELEASE_INVALID')
     expect(error.message).toMatch(/release\(\) was given a resource that is not borrowed \(was it released twice\?\)/)
     expect(error.message).toMatch(/Nothing was changed/)
     expect(snapshot(s.pool)).toEqual(before)
@@ -65,7 +65,7 @@ describe('misuse: a clear error and no state change', () => {
     await warm(s, 1)
     const held = await s.pool.acquire()
     const before = snapshot(s.pool)
-    const error = thrown(() => s.pool.release({ id: 1, closed: false }), 'POOL_INVALID_RELEASE')
+    const error = thrown(() => s.pool.release({ id: 1, closed: false }), 'POOL_RELEASE_INVALID')
     expect(error.message).toMatch(/does not own/)
     expect(snapshot(s.pool)).toEqual(before)
     expect(s.pool.isBorrowed(held)).toBe(true)
@@ -75,11 +75,11 @@ describe('misuse: a clear error and no state change', () => {
     const s = setup({ max: 2 })
     const [idle] = await warm(s, 1)
     const before = snapshot(s.pool)
-    const error = thrown(() => s.pool.destroy(idle!), 'POOL_INVALID_RELEASE')
+    const error = thrown(() => s.pool.destroy(idle!), 'POOL_RELEASE_INVALID')
     expect(error.message).toMatch(/^Pool "pool": destroy\(\) was given/)
     expect(snapshot(s.pool)).toEqual(before)
     expect(idle!.closed).toBe(false)
-    thrown(() => s.pool.destroy({ id: 7, closed: false }), 'POOL_INVALID_RELEASE')
+    thrown(() => s.pool.destroy({ id: 7, closed: false }), 'POOL_RELEASE_INVALID')
   })
 
   it('acquiring after close', async () => {
@@ -119,7 +119,7 @@ describe('misuse: a clear error and no state change', () => {
   }
 
   it('acquire() with a bad option rejects with POOL_CONFIG_INVALID even when the queue is full', async () => {
-    const s = setup({ max: 1, maxWaiting: 0 })
+    const s = setup({ max: 1, maxPending: 0 })
     await s.pool.acquire().catch(() => undefined)
     await rejection(s.pool.acquire({ priority: 'urgent' as 'high' }), 'POOL_CONFIG_INVALID')
     expect(s.pool.stats().counters.queueFull).toBe(1)

@@ -57,11 +57,11 @@ export class PoolErrors {
     )
   }
 
-  queueFull(waiting: number, maxWaiting: number): PoolError {
+  queueFull(waiting: number, maxPending: number): PoolError {
     return this.error(
       'POOL_QUEUE_FULL',
-      `${waiting} callers are already waiting (maxWaiting ${maxWaiting}); this acquire was refused at once. ` +
-        'The pool is overloaded: raise max or maxWaiting, or shed load upstream.',
+      `${waiting} callers are already waiting (maxPending ${maxPending}); this acquire was refused at once. ` +
+        'The pool is overloaded: raise max or maxPending, or shed load upstream.',
     )
   }
 

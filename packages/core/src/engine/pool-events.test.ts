@@ -226,7 +226,7 @@ describe('stats()', () => {
   })
 
   it('counters', async () => {
-    const s = setup({ max: 1, acquireTimeoutMs: 100, maxWaiting: 1 })
+    const s = setup({ max: 1, acquireTimeoutMs: 100, maxPending: 1 })
     const conn = await s.pool.acquire()
     const timedOut = track(s.pool.acquire())
     await s.pool.acquire().catch(() => undefined) // queue full

@@ -88,7 +88,7 @@ describe('PoolObserver', () => {
   it('hears about creates that fail or time out, timeouts, aborts and a full queue', async () => {
     const r = recorder()
     const s = setup(
-      { max: 1, maxWaiting: 1, acquireTimeoutMs: 500, createTimeoutMs: 100, retry: { initialDelayMs: 10_000 } },
+      { max: 1, maxPending: 1, acquireTimeoutMs: 500, createTimeoutMs: 100, retry: { initialDelayMs: 10_000 } },
       {},
       { observer: r.observer },
     )

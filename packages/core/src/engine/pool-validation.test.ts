@@ -182,8 +182,8 @@ describe('test on borrow', () => {
     expect(s.fake.createCalls).toHaveLength(1)
   })
 
-  it('a stale idle resource that needs validation is lent even with maxWaiting 0', async () => {
-    const s = setup({ min: 1, max: 1, maxWaiting: 0 }, { validate: () => true })
+  it('a stale idle resource that needs validation is lent even with maxPending 0', async () => {
+    const s = setup({ min: 1, max: 1, maxPending: 0 }, { validate: () => true })
     await s.pool.ready()
     await s.clock.advance(1_000)
     const conn = await s.pool.acquire()
@@ -194,7 +194,7 @@ describe('test on borrow', () => {
 describe('validate on return', () => {
   it('validates on release; an invalid resource is destroyed before anyone else borrows it', async () => {
     let ok = false
-    const s = setup({ max: 1, validateOnReturn: true, validateOnBorrow: false }, { validate: async () => ok })
+    const s = setup({ max: 1, validateOnRelease: true, validateOnBorrow: false }, { validate: async () => ok })
     const failed: PoolEvents<Conn>['validationFailed'][] = []
     s.pool.on('validationFailed', (e) => failed.push(e))
     const conn = await s.pool.acquire()
@@ -204,7 +204,7 @@ describe('validate on return', () => {
     expect(s.pool.idle).toBe(0)
     await s.clock.advance(0)
     expect(conn.closed).toBe(true)
-    expect(failed.map((e) => e.phase)).toEqual(['return'])
+    expect(failed.map((e) => e.phase)).toEqual(['release'])
     expect(waiter.value).toBeDefined()
     expect(waiter.value).not.toBe(conn)
     ok = true

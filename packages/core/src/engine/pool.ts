@@ -167,7 +167,7 @@ export class Pool<T> implements AsyncDisposable {
     this.#refs = c.allowExitOnIdle && (typeof driver.ref === 'function' || typeof driver.unref === 'function')
     this.#idleWake = c.idleTimeoutMs > 0 && c.idleTimeoutMs < c.housekeepingIntervalMs
     this.#returnWork =
-      typeof driver.reset === 'function' || (c.validateOnReturn && typeof driver.validate === 'function')
+      typeof driver.reset === 'function' || (c.validateOnRelease && typeof driver.validate === 'function')
     this.#stats = new StatsRecorder(c.health.windowMs)
     this.#errors = new PoolErrors(
       c.name,
@@ -182,7 +182,7 @@ export class Pool<T> implements AsyncDisposable {
     })
     this.#deadlines = new DeadlineQueue(this.#clock, this.#waiters, (waiter, now) => this.#expire(waiter, now))
     this.#leaks = new LeakDetector(c.leakDetectionThresholdMs, c.leakReclaimAfterMs, c.leakCaptureStack)
-    this.#checks = new ResourceChecks(driver, this.#clock, c.validationTimeoutMs, c.validateOnReturn, {
+    this.#checks = new ResourceChecks(driver, this.#clock, c.validationTimeoutMs, c.validateOnRelease, {
       available: (record, verified, now) => this.#makeAvailable(record, verified, now),
       validated: () => {
         this.#stats.counters.validations++
@@ -336,7 +336,7 @@ export class Pool<T> implements AsyncDisposable {
    * Give a borrowed resource back. Synchronous; the resource is reset and/or
    * validated in the background if the driver/config ask for it.
    *
-   * @throws PoolError `POOL_INVALID_RELEASE` for a resource that is not currently borrowed from this pool (nothing changes).
+   * @throws PoolError `POOL_RELEASE_INVALID` for a resource that is not currently borrowed from this pool (nothing changes).
    */
   release(resource: T): void {
     const record = this.#records.get(resource)
@@ -352,7 +352,7 @@ export class Pool<T> implements AsyncDisposable {
    * Give back a resource the caller knows is broken: it is destroyed, not reused,
    * and its slot is freed for the next caller.
    *
-   * @throws PoolError `POOL_INVALID_RELEASE` for a resource that is not currently borrowed from this pool.
+   * @throws PoolError `POOL_RELEASE_INVALID` for a resource that is not currently borrowed from this pool.
    */
   destroy(resource: T): void {
     const record = this.#records.get(resource)
@@ -690,10 +690,10 @@ export class Pool<T> implements AsyncDisposable {
   #enqueue(id: number, options: AcquireOptions | undefined, site: Error | undefined): Promise<T> {
     // a caller that an idle resource will serve once it is checked is not waiting for capacity
     const available = this.#state === 'running' ? this.#idle.length : 0
-    if (this.#waiters.size >= this.config.maxWaiting + available) {
+    if (this.#waiters.size >= this.config.maxPending + available) {
       this.#stats.counters.queueFull++
       this.#observers.sink?.recordQueueFull()
-      return Promise.reject(this.#errors.queueFull(this.#waiters.size, this.config.maxWaiting))
+      return Promise.reject(this.#errors.queueFull(this.#waiters.size, this.config.maxPending))
     }
     let timeoutMs = this.config.acquireTimeoutMs
     let priority = PRIORITY_INDEX.normal
@@ -983,7 +983,7 @@ export class Pool<T> implements AsyncDisposable {
       record === undefined
         ? 'a resource this pool does not own (it was already destroyed, or belongs to another pool)'
         : 'a resource that is not borrowed (was it released twice?)'
-    throw this.#errors.error('POOL_INVALID_RELEASE', `${what}() was given ${detail}. Nothing was changed.`)
+    throw this.#errors.error('POOL_RELEASE_INVALID', `${what}() was given ${detail}. Nothing was changed.`)
   }
 
   #rememberEndedLoan(record: PooledResource<T>, reason: EndedLoanReason): void {

@@ -4,7 +4,7 @@ import { BUSY, type PooledResource } from './pooled-resource.js'
 import { runBounded, validateResource } from './validator.js'
 
 /** Where a validation happened. */
-export type ValidationPhase = 'borrow' | 'return' | 'idle'
+export type ValidationPhase = 'borrow' | 'release' | 'idle'
 
 /** What the checks report back to the pool. */
 export interface ChecksHost<T> {
@@ -27,16 +27,16 @@ export interface ChecksHost<T> {
 export class ResourceChecks<T> {
   /** Resources being validated on their way to a waiter (each one is for one waiter). */
   validatingForWaiters = 0
-  readonly #validateOnReturn: boolean
+  readonly #validateOnRelease: boolean
 
   constructor(
     private readonly driver: ResourceDriver<T>,
     private readonly clock: Clock,
     private readonly timeoutMs: number,
-    validateOnReturn: boolean,
+    validateOnRelease: boolean,
     private readonly host: ChecksHost<T>,
   ) {
-    this.#validateOnReturn = validateOnReturn && typeof driver.validate === 'function'
+    this.#validateOnRelease = validateOnRelease && typeof driver.validate === 'function'
   }
 
   /** Validate an idle resource before it goes to a waiter. */
@@ -86,9 +86,9 @@ export class ResourceChecks<T> {
 
   /** `now`: the release's time (exact or coarse) when nothing asynchronous happened since. */
   #checkOnReturn(record: PooledResource<T>, now?: number): void {
-    if (this.#validateOnReturn) {
+    if (this.#validateOnRelease) {
       void validateResource(this.driver, record.resource, this.timeoutMs, this.clock).then((outcome) => {
-        if (record.state === BUSY) this.#judge(record, outcome, 'return')
+        if (record.state === BUSY) this.#judge(record, outcome, 'release')
       })
       return
     }

@@ -6,7 +6,7 @@ export type PoolErrorCode =
   | 'POOL_ACQUIRE_TIMEOUT'
   /** The acquire was cancelled through its AbortSignal. */
   | 'POOL_ACQUIRE_ABORTED'
-  /** `maxWaiting` callers are already queued. */
+  /** `maxPending` callers are already queued. */
   | 'POOL_QUEUE_FULL'
   /** The pool is closing or closed. */
   | 'POOL_CLOSED'
@@ -19,7 +19,7 @@ export type PoolErrorCode =
   /** The driver's `reset` failed; the resource was destroyed instead of reused. */
   | 'POOL_RESET_FAILED'
   /** A release/destroy of something that is not currently borrowed from this pool. */
-  | 'POOL_INVALID_RELEASE'
+  | 'POOL_RELEASE_INVALID'
   /** A configuration value is missing, of the wrong type, or out of range. */
   | 'POOL_CONFIG_INVALID'
 

@@ -37,7 +37,7 @@ export interface PoolEvents<T> {
   /** A resource was destroyed, and why. */
   destroy: { resource: T; reason: DestroyReason }
   /** Validation found a resource unusable. */
-  validationFailed: { resource: T; phase: 'borrow' | 'return' | 'idle'; error: unknown }
+  validationFailed: { resource: T; phase: 'borrow' | 'release' | 'idle'; error: unknown }
   /** A resource has been held longer than the leak threshold. */
   leak: LeakReport<T>
   /** A leak suspect came back (or was reclaimed: `reclaimed` true). */

@@ -53,7 +53,7 @@ export function acquireError(error: unknown): unknown {
 
 /** Translate an engine refusal of `release`/`destroy` into generic-pool's rejection. */
 export function returnError(error: unknown): unknown {
-  return isPoolError(error, 'POOL_INVALID_RELEASE')
-    ? relabel('POOL_INVALID_RELEASE', MESSAGES.notBorrowed, error)
+  return isPoolError(error, 'POOL_RELEASE_INVALID')
+    ? relabel('POOL_RELEASE_INVALID', MESSAGES.notBorrowed, error)
     : error
 }

@@ -124,7 +124,7 @@ describe('createPool: the generic-pool 3.x surface', () => {
       acquireTimeoutMs: 2_000,
       destroyTimeoutMs: 300,
       validateOnBorrow: true,
-      validateOnReturn: true,
+      validateOnRelease: true,
       validationBypassMs: 0,
       // idle resources are evicted by generic-pool's own evictor, not the engine's idle timeout
       idleTimeoutMs: 0,
@@ -136,7 +136,7 @@ describe('createPool: the generic-pool 3.x surface', () => {
       min: 0,
       acquireTimeoutMs: 0,
       validateOnBorrow: false,
-      validateOnReturn: false,
+      validateOnRelease: false,
       idleTimeoutMs: 0,
       maxLifetimeMs: 0,
     })
@@ -201,9 +201,9 @@ describe('acquire, release, destroy and the properties at each step', () => {
       expect(error).toBeInstanceOf(Error)
       expect(error).toBeInstanceOf(PoolError)
       expect((error as Error).message).toBe('Resource not currently part of this pool')
-      expect(isPoolError(error, 'POOL_INVALID_RELEASE')).toBe(true)
+      expect(isPoolError(error, 'POOL_RELEASE_INVALID')).toBe(true)
       // the engine's own explanation is the cause
-      expect(isPoolError((error as Error).cause, 'POOL_INVALID_RELEASE')).toBe(true)
+      expect(isPoolError((error as Error).cause, 'POOL_RELEASE_INVALID')).toBe(true)
     }
     expect(props(pool)).toEqual(before)
   })

@@ -37,7 +37,7 @@ export interface Options {
   maxWaitingClients?: number
   /** Validate before lending (default false). → `validateOnBorrow` (every borrow: `validationBypassMs: 0`) */
   testOnBorrow?: boolean
-  /** Validate on release (default false; generic-pool 3.x never ran it, this does). → `validateOnReturn` */
+  /** Validate on release (default false; generic-pool 3.x never ran it, this does). → `validateOnRelease` */
   testOnReturn?: boolean
   /** Reject an acquire that waited this long with `TimeoutError` (default: wait forever). → `acquireTimeoutMs` */
   acquireTimeoutMillis?: number
@@ -134,7 +134,7 @@ export function resolveOptions(options: Options | undefined): ResolvedOptions {
   }
   // generic-pool leaves its evictor off unless asked; the engine's housekeeper enforces the idle timeout anyway.
 
-  const maxWaiting = o.maxWaitingClients === undefined ? Number.NaN : toInt(o.maxWaitingClients)
+  const maxPending = o.maxWaitingClients === undefined ? Number.NaN : toInt(o.maxWaitingClients)
   return {
     config: mergeOptionLayers({
       defaults: genericPoolDialect.defaults,
@@ -144,7 +144,7 @@ export function resolveOptions(options: Options | undefined): ResolvedOptions {
     }),
     autostart: typeof o.autostart === 'boolean' ? o.autostart : true,
     priorityRange: Math.max(Number(o.priorityRange || 1) | 0, 1),
-    maxWaitingClients: Number.isNaN(maxWaiting) ? Number.POSITIVE_INFINITY : maxWaiting,
+    maxWaitingClients: Number.isNaN(maxPending) ? Number.POSITIVE_INFINITY : maxPending,
     promise: o.Promise ?? undefined,
   }
 }

@@ -11,7 +11,7 @@ describe('pool.health()', () => {
     expect(h.status).toBe('healthy')
     expect(h.reasons).toEqual([])
     expect(h.stats.total).toBe(1)
-    expect(h.recent).toMatchObject({ windowMs: 60_000, timeouts: 0, creates: 1, createErrors: 0 })
+    expect(h.recent).toMatchObject({ windowMs: 60_000, timeouts: 0, created: 1, createErrors: 0 })
   })
 
   it('utilization at or above health.degradedUtilization is degraded', async () => {
@@ -33,23 +33,23 @@ describe('pool.health()', () => {
     ])
   })
 
-  it('queued callers at or above health.degradedWaiting are degraded', async () => {
-    const s = setup({ max: 1, acquireTimeoutMs: 0, health: { degradedWaiting: 3, degradedUtilization: 1 } })
+  it('queued callers at or above health.degradedPending are degraded', async () => {
+    const s = setup({ max: 1, acquireTimeoutMs: 0, health: { degradedPending: 3, degradedUtilization: 1 } })
     await s.pool.acquire()
     track(s.pool.acquire())
     track(s.pool.acquire())
     expect(checks(s.pool.health())).toEqual(['utilization:degraded'])
     track(s.pool.acquire())
     const h = s.pool.health()
-    expect(checks(h)).toEqual(['utilization:degraded', 'waiting:degraded'])
-    expect(h.reasons[1]!.message).toBe('3 callers are waiting for a resource')
+    expect(checks(h)).toEqual(['utilization:degraded', 'pending:degraded'])
+    expect(h.reasons[1]!.message).toBe('3 callers are pending (queued for a resource)')
   })
 
   it('recent timeouts: degraded, then unhealthy, then forgotten after health.windowMs', async () => {
     const s = setup({
       max: 1,
       acquireTimeoutMs: 100,
-      health: { windowMs: 60_000, degradedTimeouts: 2, unhealthyTimeouts: 4, degradedUtilization: 1 },
+      health: { windowMs: 60_000, degradedAcquireTimeouts: 2, unhealthyAcquireTimeouts: 4, degradedUtilization: 1 },
     })
     const conn = await s.pool.acquire()
     const timeouts = async (n: number) => {
@@ -109,7 +109,7 @@ describe('pool.health()', () => {
       max: 1,
       acquireTimeoutMs: 0,
       timingSampleEvery: 1,
-      health: { degradedAcquireP95Ms: 1_000, unhealthyAcquireP95Ms: 5_000, degradedUtilization: 1 },
+      health: { degradedAcquireWaitP95Ms: 1_000, unhealthyAcquireWaitP95Ms: 5_000, degradedUtilization: 1 },
     })
     const conn = await s.pool.acquire()
     s.pool.release(conn)
@@ -133,13 +133,19 @@ describe('pool.health()', () => {
   })
 
   it('leak suspects make the pool degraded', async () => {
-    const s = setup({ max: 4, leakDetectionThresholdMs: 1_000, health: { degradedLeaks: 1 } })
+    const s = setup({ max: 4, leakDetectionThresholdMs: 1_000, health: { degradedLeakSuspects: 1 } })
     const conn = await s.pool.acquire()
     expect(checks(s.pool.health())).toEqual([])
     await s.clock.advance(1_000)
     const h = s.pool.health()
     expect(h.reasons).toEqual([
-      { check: 'leaks', status: 'degraded', value: 1, threshold: 1, message: '1 borrowed resources look leaked' },
+      {
+        check: 'leak-suspects',
+        status: 'degraded',
+        value: 1,
+        threshold: 1,
+        message: '1 borrowed resources look leaked',
+      },
     ])
     s.pool.release(conn)
     expect(s.pool.health().status).toBe('healthy')
@@ -161,7 +167,11 @@ describe('pool.health()', () => {
   })
 
   it('the verdict is the worst of all checks', async () => {
-    const s = setup({ max: 1, acquireTimeoutMs: 100, health: { unhealthyTimeouts: 1, degradedTimeouts: 1 } })
+    const s = setup({
+      max: 1,
+      acquireTimeoutMs: 100,
+      health: { unhealthyAcquireTimeouts: 1, degradedAcquireTimeouts: 1 },
+    })
     await s.pool.acquire()
     track(s.pool.acquire())
     await s.clock.advance(100)

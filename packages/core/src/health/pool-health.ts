@@ -9,11 +9,11 @@ export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy'
 export type HealthCheckName =
   | 'state'
   | 'utilization'
-  | 'waiting'
+  | 'pending'
   | 'timeouts'
   | 'create-errors'
   | 'acquire-wait'
-  | 'leaks'
+  | 'leak-suspects'
 
 /** Why a check is not healthy. */
 export interface HealthReason {
@@ -30,7 +30,7 @@ export interface PoolHealth {
   status: HealthStatus
   reasons: HealthReason[]
   /** Recent window used for rate-based checks. */
-  recent: { windowMs: number; timeouts: number; creates: number; createErrors: number; acquireWaitP95Ms: number }
+  recent: { windowMs: number; timeouts: number; created: number; createErrors: number; acquireWaitP95Ms: number }
   stats: PoolStats
 }
 
@@ -65,17 +65,35 @@ export function evaluateHealth(stats: PoolStats, recent: RecentActivity, t: Heal
       `${stats.used} of ${stats.max} resources in use (${Math.round(utilization * 100)}%)`,
     )
   }
-  if (stats.pending >= t.degradedWaiting) {
-    add('waiting', 'degraded', stats.pending, t.degradedWaiting, `${stats.pending} callers are waiting for a resource`)
+  if (stats.pending >= t.degradedPending) {
+    add(
+      'pending',
+      'degraded',
+      stats.pending,
+      t.degradedPending,
+      `${stats.pending} callers are pending (queued for a resource)`,
+    )
   }
 
-  if (recent.timeouts >= t.unhealthyTimeouts) {
-    add('timeouts', 'unhealthy', recent.timeouts, t.unhealthyTimeouts, `${recent.timeouts} acquire timeouts recently`)
-  } else if (recent.timeouts >= t.degradedTimeouts) {
-    add('timeouts', 'degraded', recent.timeouts, t.degradedTimeouts, `${recent.timeouts} acquire timeouts recently`)
+  if (recent.timeouts >= t.unhealthyAcquireTimeouts) {
+    add(
+      'timeouts',
+      'unhealthy',
+      recent.timeouts,
+      t.unhealthyAcquireTimeouts,
+      `${recent.timeouts} acquire timeouts recently`,
+    )
+  } else if (recent.timeouts >= t.degradedAcquireTimeouts) {
+    add(
+      'timeouts',
+      'degraded',
+      recent.timeouts,
+      t.degradedAcquireTimeouts,
+      `${recent.timeouts} acquire timeouts recently`,
+    )
   }
 
-  const attempts = recent.creates + recent.createErrors
+  const attempts = recent.created + recent.createErrors
   const errorRate = attempts === 0 ? 0 : recent.createErrors / attempts
   if (attempts > 0 && errorRate >= t.unhealthyCreateErrorRate) {
     add(
@@ -96,18 +114,24 @@ export function evaluateHealth(stats: PoolStats, recent: RecentActivity, t: Heal
   }
 
   const p95 = recent.acquireWait.quantile(0.95)
-  if (recent.acquireWait.count > 0 && p95 >= t.unhealthyAcquireP95Ms) {
-    add('acquire-wait', 'unhealthy', p95, t.unhealthyAcquireP95Ms, `recent acquire wait p95 is ${Math.round(p95)} ms`)
-  } else if (recent.acquireWait.count > 0 && p95 >= t.degradedAcquireP95Ms) {
-    add('acquire-wait', 'degraded', p95, t.degradedAcquireP95Ms, `recent acquire wait p95 is ${Math.round(p95)} ms`)
+  if (recent.acquireWait.count > 0 && p95 >= t.unhealthyAcquireWaitP95Ms) {
+    add(
+      'acquire-wait',
+      'unhealthy',
+      p95,
+      t.unhealthyAcquireWaitP95Ms,
+      `recent acquire wait p95 is ${Math.round(p95)} ms`,
+    )
+  } else if (recent.acquireWait.count > 0 && p95 >= t.degradedAcquireWaitP95Ms) {
+    add('acquire-wait', 'degraded', p95, t.degradedAcquireWaitP95Ms, `recent acquire wait p95 is ${Math.round(p95)} ms`)
   }
 
-  if (stats.leakSuspects >= t.degradedLeaks) {
+  if (stats.leakSuspects >= t.degradedLeakSuspects) {
     add(
-      'leaks',
+      'leak-suspects',
       'degraded',
       stats.leakSuspects,
-      t.degradedLeaks,
+      t.degradedLeakSuspects,
       `${stats.leakSuspects} borrowed resources look leaked`,
     )
   }
@@ -120,7 +144,7 @@ export function evaluateHealth(stats: PoolStats, recent: RecentActivity, t: Heal
     recent: {
       windowMs: recent.windowMs,
       timeouts: recent.timeouts,
-      creates: recent.creates,
+      created: recent.created,
       createErrors: recent.createErrors,
       acquireWaitP95Ms: p95,
     },

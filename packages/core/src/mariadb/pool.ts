@@ -142,7 +142,7 @@ export class Pool extends EventEmitter {
       try {
         this.engine.release(connection)
       } catch (error) {
-        if (!isPoolError(error, 'POOL_INVALID_RELEASE')) throw error // a second release is ignored, as in mariadb
+        if (!isPoolError(error, 'POOL_RELEASE_INVALID')) throw error // a second release is ignored, as in mariadb
       }
       return Promise.resolve()
     }

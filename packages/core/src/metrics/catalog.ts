@@ -191,7 +191,7 @@ export const METRICS = Object.freeze({
     'pools.connection.queue_full',
     'counter',
     '{acquire}',
-    'Acquires refused at once because maxWaiting callers were pending (POOL_QUEUE_FULL).',
+    'Acquires refused at once because maxPending callers were pending (POOL_QUEUE_FULL).',
   ),
   created: spec('pools.connection.created', 'counter', '{connection}', 'Connections created.'),
   createErrors: spec(

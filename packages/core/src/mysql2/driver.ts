@@ -117,14 +117,14 @@ class DriverHost implements PoolHost {
     const engine = this.engine
     if (engine === undefined) {
       throw new PoolError(
-        'POOL_INVALID_RELEASE',
+        'POOL_RELEASE_INVALID',
         'connection.release() needs the mysql2 pool around the engine: give the connection back with engine.release(connection), or wrap the engine with createPool({ engine }) from @pools/core/mysql2.',
       )
     }
     try {
       engine.release(core)
     } catch (error) {
-      if (!isPoolError(error, 'POOL_INVALID_RELEASE')) throw error
+      if (!isPoolError(error, 'POOL_RELEASE_INVALID')) throw error
     }
   }
 

@@ -96,7 +96,7 @@ function ownEngine(options: string | PoolOptions, runtime: PoolRuntime, failFast
   // pool.config tells the truth about the limits actually applied (e.g. by `pools` or a preset).
   const config = resolved.poolConfig
   config.connectionLimit = engine.max
-  config.queueLimit = Number.isFinite(engine.config.maxWaiting) ? engine.config.maxWaiting : 0
+  config.queueLimit = Number.isFinite(engine.config.maxPending) ? engine.config.maxPending : 0
   config.idleTimeout = engine.config.idleTimeoutMs
   config.maxIdle = Math.min(engine.config.maxIdle, engine.max)
   return {
@@ -128,7 +128,7 @@ function sharedEngine(options: EngineFacadeOptions): Setup {
       connectionLimit: engine.max,
       maxIdle: Math.min(engine.config.maxIdle, engine.max),
       idleTimeout: engine.config.idleTimeoutMs,
-      queueLimit: Number.isFinite(engine.config.maxWaiting) ? engine.config.maxWaiting : 0,
+      queueLimit: Number.isFinite(engine.config.maxPending) ? engine.config.maxPending : 0,
       resetOnRelease: state.reset === 'reset',
     },
     waitForConnections,

@@ -108,7 +108,7 @@ describe('pg-pool options → engine config', () => {
     expect(engineConfigOf({ max: 30, pools: { preset: 'high-throughput', min: 5 } })).toMatchObject({
       min: 5,
       max: 30,
-      maxWaiting: 1_000,
+      maxPending: 1_000,
     })
   })
 

@@ -50,7 +50,7 @@ export interface PoolObserver {
   /** A loan crossed `leakDetectionThresholdMs` (reported once per loan). */
   recordLeak?(heldMs: number): void
   /** A validation failed (on borrow, on return, or an idle keepalive). */
-  recordValidationFailure?(phase: 'borrow' | 'return' | 'idle'): void
+  recordValidationFailure?(phase: 'borrow' | 'release' | 'idle'): void
   /** The pool finished closing (every resource destroyed): unregister its gauges. Called once. */
   closed?(): void
 }

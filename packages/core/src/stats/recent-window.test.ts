@@ -8,10 +8,10 @@ describe('RecentWindow', () => {
     w.at(t0).timeouts++
     w.at(t0 + 15_000).timeouts++
     w.at(t0 + 15_000).createErrors++
-    w.at(t0 + 30_000).creates += 3
+    w.at(t0 + 30_000).created += 3
     w.at(t0 + 30_000).acquireWait.record(250)
     const recent = w.recent(t0 + 30_000)
-    expect(recent).toMatchObject({ windowMs: 60_000, timeouts: 2, creates: 3, createErrors: 1 })
+    expect(recent).toMatchObject({ windowMs: 60_000, timeouts: 2, created: 3, createErrors: 1 })
     expect(recent.acquireWait.count).toBe(1)
   })
 

@@ -5,14 +5,14 @@ const SLICES = 6
 class Slice {
   start = Number.NEGATIVE_INFINITY
   timeouts = 0
-  creates = 0
+  created = 0
   createErrors = 0
   readonly acquireWait = new Histogram()
 
   clear(start: number): void {
     this.start = start
     this.timeouts = 0
-    this.creates = 0
+    this.created = 0
     this.createErrors = 0
     this.acquireWait.reset()
   }
@@ -22,7 +22,7 @@ class Slice {
 export interface RecentActivity {
   windowMs: number
   timeouts: number
-  creates: number
+  created: number
   createErrors: number
   acquireWait: Histogram
 }
@@ -62,17 +62,17 @@ export class RecentWindow {
   recent(now: number): RecentActivity {
     const acquireWait = new Histogram()
     let timeouts = 0
-    let creates = 0
+    let created = 0
     let createErrors = 0
     const from = now - this.#windowMs
     for (const slice of this.#slices) {
       // only slices that start inside the window: nothing older than windowMs is counted
       if (slice.start < from || slice.start > now) continue
       timeouts += slice.timeouts
-      creates += slice.creates
+      created += slice.created
       createErrors += slice.createErrors
       acquireWait.merge(slice.acquireWait)
     }
-    return { windowMs: this.#windowMs, timeouts, creates, createErrors, acquireWait }
+    return { windowMs: this.#windowMs, timeouts, created, createErrors, acquireWait }
   }
 }

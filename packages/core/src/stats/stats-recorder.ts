@@ -51,7 +51,7 @@ export class StatsRecorder {
   created(createMs: number, now: number): void {
     this.counters.created++
     this.createTime.record(createMs)
-    this.window.at(now).creates++
+    this.window.at(now).created++
   }
 
   createFailed(timedOut: boolean, now: number): void {

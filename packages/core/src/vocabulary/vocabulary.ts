@@ -72,7 +72,8 @@ export const CONCEPTS: readonly { readonly word: string; readonly meaning: strin
     { word: 'lifetime', meaning: 'age of a resource since create', avoid: 'age, TTL' },
     {
       word: 'timeout',
-      meaning: 'a limit on how long one step may take: always qualified (acquire, create, destroy, validation, idle)',
+      meaning:
+        "a limit on how long one step may take: qualified (create, destroy, validation, idle), except that a bare `timeout`/`timeouts` is the acquire timeout, as in OpenTelemetry's `db.client.connection.timeouts`",
       avoid: 'deadline',
     },
     { word: 'close', meaning: 'shut the whole pool down', avoid: 'end, drain, shutdown' },
@@ -95,13 +96,13 @@ export const CONCEPTS: readonly { readonly word: string; readonly meaning: strin
 export const ERROR_CODES = Object.freeze({
   POOL_ACQUIRE_TIMEOUT: 'no resource became available within `acquireTimeoutMs`',
   POOL_ACQUIRE_ABORTED: "the acquire was cancelled through its caller's AbortSignal",
-  POOL_QUEUE_FULL: '`maxWaiting` callers were already pending',
+  POOL_QUEUE_FULL: '`maxPending` callers were already pending',
   POOL_CLOSED: 'the pool is closing or closed',
   POOL_CREATE_TIMEOUT: "the driver's create did not finish within `createTimeoutMs`",
   POOL_CREATE_FAILED: "the driver's create threw, rejected or returned nothing usable",
   POOL_DESTROY_FAILED: "the driver's destroy threw, rejected or outlasted `destroyTimeoutMs`",
   POOL_RESET_FAILED: "the driver's reset failed; the resource was destroyed instead of reused",
-  POOL_INVALID_RELEASE: 'a release or destroy of something not borrowed from this pool',
+  POOL_RELEASE_INVALID: 'a release or destroy of something not borrowed from this pool',
   POOL_CONFIG_INVALID: 'an option is missing, of the wrong type, or out of range',
 } satisfies Record<PoolErrorCode, string>)
 
@@ -122,7 +123,7 @@ export const EVENT_NAMES = Object.freeze({
   create: 'a resource was created',
   createError: 'a create failed (and when the next attempt is)',
   destroy: 'a resource was destroyed, with its destroy reason',
-  validationFailed: 'validation found a resource unusable (on borrow, on return or while idle)',
+  validationFailed: 'validation found a resource unusable (on borrow, on release or while idle)',
   leak: 'a borrowed resource has been held past `leakDetectionThresholdMs`',
   leakReturned: 'a leak suspect came back, or was reclaimed',
   error: 'something failed in the background (a destroy, a reset, a listener); never thrown',
@@ -155,7 +156,7 @@ export const EVENT_FIELDS = Object.freeze({
   attempt: 'the number of the failed create attempt in the current failure streak',
   retryInMs: 'when the pool tries to create again, in ms (undefined: no demand left)',
   reason: 'the destroy reason',
-  phase: 'when validation ran: borrow, return or idle',
+  phase: 'when validation ran: borrow, release or idle',
   stack: 'stack of the acquire call site, when leak stacks are captured',
   reclaimed: 'true when the leak suspect was reclaimed rather than released',
   min: 'the new lower bound',
@@ -198,12 +199,12 @@ export const DESTROY_REASON_MEANINGS = Object.freeze({
 export const HEALTH_CHECKS = Object.freeze({
   state: 'degraded while suspended; unhealthy while closing or closed',
   utilization: 'degraded when used / max reaches `health.degradedUtilization`',
-  waiting: 'degraded when pending callers reach `health.degradedWaiting`',
-  timeouts: 'recent acquire timeouts reach `health.degradedTimeouts` / `health.unhealthyTimeouts`',
+  pending: 'degraded when pending callers reach `health.degradedPending`',
+  timeouts: 'recent acquire timeouts reach `health.degradedAcquireTimeouts` / `health.unhealthyAcquireTimeouts`',
   'create-errors':
     'the recent share of failed creates reaches `health.degradedCreateErrorRate` / `unhealthyCreateErrorRate`',
-  'acquire-wait': 'the recent acquire wait p95 reaches `health.degradedAcquireP95Ms` / `unhealthyAcquireP95Ms`',
-  leaks: 'degraded when leak suspects reach `health.degradedLeaks`',
+  'acquire-wait': 'the recent acquire wait p95 reaches `health.degradedAcquireWaitP95Ms` / `unhealthyAcquireWaitP95Ms`',
+  'leak-suspects': 'degraded when leak suspects reach `health.degradedLeakSuspects`',
 } satisfies Record<HealthCheckName, string>)
 
 /**
@@ -231,7 +232,7 @@ export const HEALTH_STATUSES = Object.freeze({
 export const HEALTH_RECENT_FIELDS = Object.freeze({
   windowMs: 'how far back the window looks, in ms (`health.windowMs`)',
   timeouts: 'acquire timeouts in the window',
-  creates: 'successful creates in the window',
+  created: 'successful creates in the window',
   createErrors: 'failed creates in the window',
   acquireWaitP95Ms: 'p95 of the sampled acquire waits in the window, in ms',
 } satisfies Record<keyof PoolHealth['recent'], string>)
@@ -346,7 +347,7 @@ type ValidationPhase = PoolEvents<unknown>['validationFailed']['phase']
  */
 export const VALIDATION_PHASES = Object.freeze({
   borrow: 'before lending (`validateOnBorrow`)',
-  return: 'on release (`validateOnReturn`)',
+  release: 'on release (`validateOnRelease`)',
   idle: 'on an idle resource (`keepaliveIntervalMs`)',
 } satisfies Record<ValidationPhase, string>)
 
@@ -377,67 +378,10 @@ export const KNOWN_EXCEPTIONS: readonly {
   readonly rule: string
   readonly proposed: string
 }[] = Object.freeze([
-  { name: 'maxWaiting', kind: 'config key', rule: 'one word: pending', proposed: 'maxPending' },
-  { name: 'health.degradedWaiting', kind: 'config key', rule: 'one word: pending', proposed: 'health.degradedPending' },
-  { name: 'waiting', kind: 'health check', rule: 'one word: pending', proposed: 'pending' },
-  {
-    name: 'health.degradedTimeouts',
-    kind: 'config key',
-    rule: 'a timeout is always qualified',
-    proposed: 'health.degradedAcquireTimeouts',
-  },
-  {
-    name: 'health.unhealthyTimeouts',
-    kind: 'config key',
-    rule: 'a timeout is always qualified',
-    proposed: 'health.unhealthyAcquireTimeouts',
-  },
-  { name: 'timeout', kind: 'event', rule: 'a timeout is always qualified', proposed: 'acquireTimeout' },
-  { name: 'timeouts', kind: 'stats counter', rule: 'a timeout is always qualified', proposed: 'acquireTimeouts' },
-  { name: 'timeouts', kind: 'health check', rule: 'a timeout is always qualified', proposed: 'acquire-timeouts' },
-  {
-    name: 'timeouts',
-    kind: 'health recent field',
-    rule: 'a timeout is always qualified',
-    proposed: 'acquireTimeouts',
-  },
-  {
-    name: 'health.degradedAcquireP95Ms',
-    kind: 'config key',
-    rule: 'one name per measure: acquire wait (`acquireWaitMs`, check `acquire-wait`)',
-    proposed: 'health.degradedAcquireWaitP95Ms',
-  },
-  {
-    name: 'health.unhealthyAcquireP95Ms',
-    kind: 'config key',
-    rule: 'one name per measure: acquire wait (`acquireWaitMs`, check `acquire-wait`)',
-    proposed: 'health.unhealthyAcquireWaitP95Ms',
-  },
-  {
-    name: 'health.degradedLeaks',
-    kind: 'config key',
-    rule: 'it compares the `leakSuspects` gauge, not the `leaks` counter',
-    proposed: 'health.degradedLeakSuspects',
-  },
-  {
-    name: 'leaks',
-    kind: 'health check',
-    rule: 'it checks the `leakSuspects` gauge, not the `leaks` counter',
-    proposed: 'leak-suspects',
-  },
   {
     name: 'useTimeMs',
     kind: 'stats field',
-    rule: 'one word: held (payloads say `heldMs` for the same span)',
+    rule: 'one word: held (payloads say `heldMs` for the same span); kept as OpenTelemetry names it (`db.client.connection.use_time`)',
     proposed: 'heldTimeMs',
-  },
-  { name: 'validateOnReturn', kind: 'config key', rule: 'one word: release', proposed: 'validateOnRelease' },
-  { name: 'return', kind: 'validation phase', rule: 'one word: release', proposed: 'release' },
-  { name: 'creates', kind: 'health recent field', rule: 'the counter word is `created`', proposed: 'created' },
-  {
-    name: 'POOL_INVALID_RELEASE',
-    kind: 'error code',
-    rule: 'subject first, as `POOL_CONFIG_INVALID`',
-    proposed: 'POOL_RELEASE_INVALID',
   },
 ])
