@@ -174,7 +174,11 @@ describeWithPostgres('PoolsModule on PostgreSQL', () => {
     class ConfigModule {}
     @Module({
       imports: [
-        PoolsModule.forRootAsync({ imports: [ConfigModule], useExisting: PoolsConfig, provide: ['primary', 'replica'] }),
+        PoolsModule.forRootAsync({
+          imports: [ConfigModule],
+          useExisting: PoolsConfig,
+          provide: ['primary', 'replica'],
+        }),
       ],
       controllers: [PoolsController],
     })
@@ -190,6 +194,7 @@ describeWithPostgres('PoolsModule on PostgreSQL', () => {
     try {
       await writeFile(
         path.join(dir, 'pools.config.json'),
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's own ${VAR} interpolation
         JSON.stringify({ pools: { main: { extends: 'web', max: 4, connection: '${TEST_DB_URL}' } } }),
       )
       @Module({
@@ -253,7 +258,9 @@ describeWithPostgres('PoolsModule on PostgreSQL', () => {
     }
     @Module({
       imports: [
-        PoolsModule.forRoot({ pools: { primary: { url: db.url, drizzle: true }, replica: { url: db.url, knex: true } } }),
+        PoolsModule.forRoot({
+          pools: { primary: { url: db.url, drizzle: true }, replica: { url: db.url, knex: true } },
+        }),
       ],
       controllers: [OrmController],
     })
@@ -277,7 +284,10 @@ describeWithPostgres('PoolsModule on PostgreSQL', () => {
     }
     @Module({
       imports: [
-        PoolsModule.forRootAsync({ provide: { default: ['drizzle'] }, useFactory: () => ({ pool: { url: db.url, drizzle: true } }) }),
+        PoolsModule.forRootAsync({
+          provide: { default: ['drizzle'] },
+          useFactory: () => ({ pool: { url: db.url, drizzle: true } }),
+        }),
       ],
       controllers: [DrizzleController],
     })

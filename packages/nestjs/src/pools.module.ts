@@ -96,7 +96,7 @@ export class PoolsModule extends ConfigurablePoolsModule {
     const sources = poolSources(options)
     const names = new Map<string, ClientKind[]>()
     for (const [name, source] of Object.entries(sources)) names.set(name, declaredClients(source))
-    return withProviders(super.forRoot(options), names)
+    return withProviders(ConfigurablePoolsModule.forRoot(options), names)
   }
 
   /**
@@ -116,6 +116,6 @@ export class PoolsModule extends ConfigurablePoolsModule {
    * ```
    */
   static override forRootAsync(options: typeof POOLS_ASYNC_OPTIONS_TYPE): DynamicModule {
-    return withProviders(super.forRootAsync(options), provideMap(options.provide))
+    return withProviders(ConfigurablePoolsModule.forRootAsync(options), provideMap(options.provide))
   }
 }
