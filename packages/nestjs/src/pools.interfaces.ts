@@ -74,8 +74,13 @@ export interface PoolsModuleOptions {
   pools?: Record<string, PoolSource>
   /** Shorthand for `pools: { default: pool }`. */
   pool?: PoolSource
-  /** Shutdown: how long in-flight loans may run once the app closes (default 10 000 ms). */
-  shutdown?: { graceMs?: number }
+  /**
+   * Shutdown. `graceMs`: how long in-flight work may run once the app closes (default 10 000 ms); when it
+   * ends, the pools close at once. `closeIdleHttpConnections` (default `true`): while the HTTP server
+   * drains, close its keep-alive connections as soon as they are idle (else each holds the exit for
+   * the server's `keepAliveTimeout`).
+   */
+  shutdown?: { graceMs?: number; closeIdleHttpConnections?: boolean }
   /** `ready()` every pool the module creates before the app starts (default `false`: pools open lazily). */
   readyOnStart?: boolean
 }

@@ -1,7 +1,8 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common'
+import { HttpAdapterHost } from '@nestjs/core'
 import { PoolError } from '@pools/core'
 import { CLIENT_KINDS, type ClientKind, getClientToken, getPoolToken, POOLS_REGISTRY } from './pools.constants.js'
-import type { PoolsProvideMap } from './pools.interfaces.js'
+import type { PoolsModuleOptions, PoolsProvideMap } from './pools.interfaces.js'
 import {
   ConfigurablePoolsModule,
   type POOLS_ASYNC_OPTIONS_TYPE,
@@ -33,7 +34,12 @@ function provideMap(provide: PoolsProvideMap | undefined): Map<string, ClientKin
 
 function withProviders(base: DynamicModule, names: Map<string, ClientKind[]>): DynamicModule {
   const providers: Provider[] = [
-    { provide: POOLS_REGISTRY, useFactory: (options) => new PoolsRegistry(options), inject: [POOLS_MODULE_OPTIONS] },
+    {
+      provide: POOLS_REGISTRY,
+      useFactory: (options: PoolsModuleOptions, host?: HttpAdapterHost) =>
+        new PoolsRegistry(options, () => host?.httpAdapter?.getHttpServer()),
+      inject: [POOLS_MODULE_OPTIONS, { token: HttpAdapterHost, optional: true }],
+    },
   ]
   const tokens: string[] = []
   for (const [name, kinds] of names) {

@@ -55,9 +55,18 @@ export class PoolsRegistry implements BeforeApplicationShutdown, OnApplicationSh
   #shutdownDeadline: number | undefined
   #graceTimer: NodeJS.Timeout | undefined
   #closing: Promise<void> | undefined
+  readonly #httpServer: (() => unknown) | undefined
+  #idleSweep: NodeJS.Timeout | undefined
 
-  constructor(options: PoolsModuleOptions) {
+  /**
+   * @param options the module options
+   * @param httpServer returns the app's HTTP server, if any (Nest's `HttpAdapterHost`): during the
+   * shutdown its idle keep-alive connections are closed as they go idle, so they cannot hold the exit
+   * for the server's `keepAliveTimeout` once every request has been answered.
+   */
+  constructor(options: PoolsModuleOptions, httpServer?: () => unknown) {
     this.#options = options
+    this.#httpServer = httpServer
   }
 
   /** The grace period of the shutdown, in ms. */
@@ -145,6 +154,25 @@ export class PoolsRegistry implements BeforeApplicationShutdown, OnApplicationSh
     this.#shutdownDeadline = Date.now() + graceMs
     this.#graceTimer = setTimeout(() => void this.close().catch(() => {}), graceMs)
     this.#graceTimer.unref()
+    this.#sweepIdleHttpConnections()
+  }
+
+  #sweepIdleHttpConnections(): void {
+    if (this.#options.shutdown?.closeIdleHttpConnections === false) return
+    let server: unknown
+    try {
+      server = this.#httpServer?.()
+    } catch {
+      return
+    }
+    const sweep = (server as { closeIdleConnections?: () => void } | undefined)?.closeIdleConnections
+    if (typeof sweep !== 'function') return
+    this.#idleSweep = setInterval(() => {
+      try {
+        sweep.call(server)
+      } catch {}
+    }, 50)
+    this.#idleSweep.unref()
   }
 
   /** Nest hook: the HTTP server has stopped (in-flight requests are done). Close clients, then pools. */
@@ -174,6 +202,7 @@ export class PoolsRegistry implements BeforeApplicationShutdown, OnApplicationSh
     const results = await Promise.allSettled(owned.map((p) => p.close(remaining)))
     for (const r of results) if (r.status === 'rejected') errors.push(r.reason)
     if (this.#graceTimer !== undefined) clearTimeout(this.#graceTimer)
+    if (this.#idleSweep !== undefined) clearInterval(this.#idleSweep)
     if (errors.length > 0) {
       throw new PoolError('POOL_CLOSED', `@pools/nestjs: ${errors.length} pool(s) or client(s) failed to close`, {
         cause: errors[0],
