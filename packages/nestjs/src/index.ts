@@ -1,6 +1,6 @@
 /**
  * `@pools/nestjs`: the Nest module of @pools. Named pools on the @pools engine (pg, mysql2, ioredis),
- * Drizzle and Knex clients on them, a registry for health (Terminus indicator in `@pools/nestjs/health`)
+ * Drizzle, Knex, Prisma and TypeORM clients on them, a registry for health (Terminus indicator in `@pools/nestjs/health`)
  * and a graceful shutdown through Nest's lifecycle hooks.
  *
  * @example
@@ -19,12 +19,14 @@ export {
   DEFAULT_POOL_NAME,
   DEFAULT_SHUTDOWN_GRACE_MS,
   getClientToken,
+  getDataSourceToken,
   getDrizzleToken,
   getKnexToken,
   getPoolToken,
+  getPrismaToken,
   POOLS_REGISTRY,
 } from './pools.constants.js'
-export { InjectDrizzle, InjectKnex, InjectPool } from './pools.decorators.js'
+export { InjectDataSource, InjectDrizzle, InjectKnex, InjectPool, InjectPrisma } from './pools.decorators.js'
 export type { ManagedPool } from './pools.factory.js'
 export { type PoolsHealthOptions, poolHealth, reportPools } from './pools.health-report.js'
 export type {

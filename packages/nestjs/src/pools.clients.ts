@@ -18,10 +18,10 @@ function missing(kind: ClientKind, pkg: string, cause: unknown): PoolError {
   )
 }
 
-function unsupported(kind: ClientKind, managed: ManagedPool): PoolError {
+function unsupported(kind: ClientKind, managed: ManagedPool, on = 'pg or mysql2'): PoolError {
   return new PoolError(
     'POOL_CONFIG_INVALID',
-    `@pools/nestjs: pool "${managed.name}": ${kind} runs on pg or mysql2 pools, not ${managed.driver}`,
+    `@pools/nestjs: pool "${managed.name}": ${kind} runs on ${on} pools, not ${managed.driver}`,
     { poolName: managed.name },
   )
 }
@@ -71,4 +71,56 @@ export async function buildKnex(
   const instance = knexFactory(withPools({ ...options(config), client: driver, connectionPool: managed.pool } as never))
   // knex.destroy() detaches from a pool it did not create: the module closes the pool after it.
   return { name: managed.name, kind: 'knex', client: instance, close: () => instance.destroy() }
+}
+
+/** Build a Prisma client on a pg pool (`@pools/prisma`, loaded only now). `$disconnect()` on close. */
+export async function buildPrisma(managed: ManagedPool, config: unknown): Promise<ManagedClient> {
+  if (managed.driver !== 'pg') throw unsupported('prisma', managed, 'pg')
+  const { client: PrismaClient, options: prismaOptions } = (config ?? {}) as {
+    client?: new (options: { adapter: unknown }) => { $connect(): Promise<void>; $disconnect(): Promise<void> }
+    options?: Record<string, unknown>
+  }
+  if (typeof PrismaClient !== 'function') {
+    throw new PoolError(
+      'POOL_CONFIG_INVALID',
+      `@pools/nestjs: pool "${managed.name}": prisma.client must be your generated PrismaClient class`,
+      { poolName: managed.name },
+    )
+  }
+  const { prismaAdapter } = await load('prisma', '@pools/prisma @prisma/adapter-pg', () => import('@pools/prisma'))
+  const client = new PrismaClient({ ...prismaOptions, adapter: prismaAdapter(managed.pool as never) })
+  // $disconnect() leaves a pool it was given open: the module closes the pool after it.
+  return { name: managed.name, kind: 'prisma', client, close: () => client.$disconnect() }
+}
+
+/** Build and initialize a TypeORM DataSource on a pg or mysql2 pool (`@pools/typeorm`, loaded only now). */
+export async function buildTypeorm(
+  managed: ManagedPool,
+  config: boolean | Record<string, unknown> | undefined,
+): Promise<ManagedClient> {
+  const driver = managed.driver
+  if (driver !== 'pg' && driver !== 'mysql2') throw unsupported('typeorm', managed)
+  const [{ withPools }, { DataSource }] = await Promise.all([
+    load('typeorm', '@pools/typeorm typeorm', () => import('@pools/typeorm')),
+    load('typeorm', '@pools/typeorm typeorm', () => import('typeorm')),
+  ])
+  const type = driver === 'pg' ? 'postgres' : 'mysql'
+  const dataSource = new DataSource(withPools({ type, ...options(config), engine: managed.pool } as never))
+  await dataSource.initialize()
+  // destroy() only detaches from an engine it was given: the module closes the pool after it.
+  return { name: managed.name, kind: 'typeorm', client: dataSource, close: () => dataSource.destroy() }
+}
+
+/** Build the client of a kind on a pool. */
+export function buildClient(kind: ClientKind, managed: ManagedPool, config: unknown): Promise<ManagedClient> {
+  switch (kind) {
+    case 'drizzle':
+      return buildDrizzle(managed, config as boolean | Record<string, unknown> | undefined)
+    case 'knex':
+      return buildKnex(managed, config as boolean | Record<string, unknown> | undefined)
+    case 'prisma':
+      return buildPrisma(managed, config)
+    case 'typeorm':
+      return buildTypeorm(managed, config as boolean | Record<string, unknown> | undefined)
+  }
 }

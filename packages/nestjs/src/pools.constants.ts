@@ -8,7 +8,7 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000
 export const POOLS_REGISTRY = Symbol.for('@pools/nestjs.registry')
 
 /** The ORM and client kinds the module can provide on a pool. */
-export const CLIENT_KINDS = ['drizzle', 'knex'] as const
+export const CLIENT_KINDS = ['drizzle', 'knex', 'prisma', 'typeorm'] as const
 
 /** One of {@link CLIENT_KINDS}. */
 export type ClientKind = (typeof CLIENT_KINDS)[number]
@@ -57,7 +57,47 @@ export function getKnexToken(name: string = DEFAULT_POOL_NAME): string {
   return `@pools/nestjs:knex:${checkName(name, 'getKnexToken')}`
 }
 
-/** The token of a client kind on a pool. */
+/**
+ * The injection token of the Prisma client on a pool (what `@InjectPrisma(name)` injects).
+ *
+ * @example
+ * ```ts
+ * const prisma = app.get<PrismaClient>(getPrismaToken('primary'))
+ * ```
+ */
+export function getPrismaToken(name: string = DEFAULT_POOL_NAME): string {
+  return `@pools/nestjs:prisma:${checkName(name, 'getPrismaToken')}`
+}
+
+/**
+ * The injection token of the TypeORM `DataSource` on a pool (what `@InjectDataSource(name)` injects).
+ *
+ * @example
+ * ```ts
+ * const dataSource = app.get<DataSource>(getDataSourceToken('primary'))
+ * ```
+ */
+export function getDataSourceToken(name: string = DEFAULT_POOL_NAME): string {
+  return `@pools/nestjs:typeorm:${checkName(name, 'getDataSourceToken')}`
+}
+
+/**
+ * The token of a client kind on a pool.
+ *
+ * @example
+ * ```ts
+ * getClientToken('knex', 'replica') === getKnexToken('replica')
+ * ```
+ */
 export function getClientToken(kind: ClientKind, name: string): string {
-  return kind === 'drizzle' ? getDrizzleToken(name) : getKnexToken(name)
+  switch (kind) {
+    case 'drizzle':
+      return getDrizzleToken(name)
+    case 'knex':
+      return getKnexToken(name)
+    case 'prisma':
+      return getPrismaToken(name)
+    case 'typeorm':
+      return getDataSourceToken(name)
+  }
 }

@@ -1,5 +1,12 @@
 import { Inject } from '@nestjs/common'
-import { DEFAULT_POOL_NAME, getDrizzleToken, getKnexToken, getPoolToken } from './pools.constants.js'
+import {
+  DEFAULT_POOL_NAME,
+  getDataSourceToken,
+  getDrizzleToken,
+  getKnexToken,
+  getPoolToken,
+  getPrismaToken,
+} from './pools.constants.js'
 
 /**
  * Inject a pool by name (default `'default'`): a `pg.Pool` from `@pools/core/pg` for a `pg` pool, a
@@ -41,4 +48,29 @@ export function InjectDrizzle(name: string = DEFAULT_POOL_NAME): PropertyDecorat
  */
 export function InjectKnex(name: string = DEFAULT_POOL_NAME): PropertyDecorator & ParameterDecorator {
   return Inject(getKnexToken(name))
+}
+
+/**
+ * Inject the Prisma client built on a pg pool (declare it with `prisma: { client: PrismaClient }`).
+ *
+ * @example
+ * ```ts
+ * constructor(@InjectPrisma('primary') private readonly prisma: PrismaClient) {}
+ * ```
+ */
+export function InjectPrisma(name: string = DEFAULT_POOL_NAME): PropertyDecorator & ParameterDecorator {
+  return Inject(getPrismaToken(name))
+}
+
+/**
+ * Inject the TypeORM `DataSource` built on a pool (declare it with `typeorm: { entities }`); it is
+ * initialized before injection.
+ *
+ * @example
+ * ```ts
+ * constructor(@InjectDataSource('primary') private readonly dataSource: DataSource) {}
+ * ```
+ */
+export function InjectDataSource(name: string = DEFAULT_POOL_NAME): PropertyDecorator & ParameterDecorator {
+  return Inject(getDataSourceToken(name))
 }

@@ -53,6 +53,17 @@ export interface PoolDefinition {
   drizzle?: boolean | Record<string, unknown>
   /** Provide a Knex instance on this pool (`@InjectKnex(name)`): `true` or Knex's config (without `client`/`connection`). */
   knex?: boolean | Record<string, unknown>
+  /**
+   * Provide a Prisma client on this pg pool (`@InjectPrisma(name)`): your generated `PrismaClient` class,
+   * built as `new client({ ...options, adapter })` with `@pools/prisma`'s adapter on this pool.
+   */
+  prisma?: { client: new (options: { adapter: unknown }) => unknown; options?: Record<string, unknown> }
+  /**
+   * Provide an initialized TypeORM `DataSource` on this pool (`@InjectDataSource(name)`): TypeORM's options
+   * (`entities`, `synchronize`...; `type` defaults from the driver: `postgres` or `mysql`), run through
+   * `@pools/typeorm`'s `withPools({ engine })`.
+   */
+  typeorm?: boolean | Record<string, unknown>
 }
 
 /** A pool: its definition, or a connection URL alone. */

@@ -1,6 +1,6 @@
 import type { BeforeApplicationShutdown, OnApplicationShutdown } from '@nestjs/common'
 import { PoolError } from '@pools/core'
-import { buildDrizzle, buildKnex, type ManagedClient } from './pools.clients.js'
+import { buildClient, type ManagedClient } from './pools.clients.js'
 import { type ClientKind, DEFAULT_POOL_NAME, DEFAULT_SHUTDOWN_GRACE_MS } from './pools.constants.js'
 import { buildPool, type ManagedPool } from './pools.factory.js'
 import { type PoolsHealthOptions, reportPools } from './pools.health-report.js'
@@ -27,12 +27,14 @@ export function poolSources(options: PoolsModuleOptions): Record<string, PoolSou
   return pools
 }
 
-/** The clients a pool source declares (`drizzle`, `knex`). */
+/** The clients a pool source declares (`drizzle`, `knex`, `prisma`, `typeorm`). */
 export function declaredClients(source: PoolSource): ClientKind[] {
   if (typeof source !== 'object' || source === null) return []
   const kinds: ClientKind[] = []
   if (source.drizzle) kinds.push('drizzle')
   if (source.knex) kinds.push('knex')
+  if (source.prisma) kinds.push('prisma')
+  if (source.typeorm) kinds.push('typeorm')
   return kinds
 }
 
@@ -123,7 +125,7 @@ export class PoolsRegistry implements BeforeApplicationShutdown, OnApplicationSh
       built = this.get(name).then((managed) => {
         const source = poolSources(this.#options)[name]
         const config = typeof source === 'object' ? (source as PoolDefinition)[kind] : undefined
-        return kind === 'drizzle' ? buildDrizzle(managed, config) : buildKnex(managed, config)
+        return buildClient(kind, managed, config)
       })
       this.#clients.set(key, built)
     }
