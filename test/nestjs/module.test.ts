@@ -20,6 +20,7 @@ import {
   POOLS_REGISTRY,
   PoolsModule,
   type PoolsModuleOptions,
+  type PoolsOptionsFactory,
   type PoolsRegistry,
 } from '@pools/nestjs'
 import { sql } from 'drizzle-orm'
@@ -156,7 +157,7 @@ describeWithPostgres('PoolsModule on PostgreSQL', () => {
 
   it('forRootAsync with useClass (createPoolsOptions) and with useExisting', async () => {
     @Injectable()
-    class PoolsConfig {
+    class PoolsConfig implements PoolsOptionsFactory {
       createPoolsOptions(): PoolsModuleOptions {
         return twoPools(db)
       }

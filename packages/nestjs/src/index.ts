@@ -37,6 +37,7 @@ export type {
   PoolsDriverName,
   PoolsModuleExtras,
   PoolsModuleOptions,
+  PoolsOptionsFactory,
   PoolsProvideMap,
 } from './pools.interfaces.js'
 export { PoolsModule } from './pools.module.js'

@@ -1,3 +1,4 @@
+import type { ConfigurableModuleOptionsFactory } from '@nestjs/common'
 import type { PoolConfigInput, PresetName } from '@pools/core'
 import type { ClientKind } from './pools.constants.js'
 
@@ -140,3 +141,18 @@ export interface PoolHealthData {
   /** Why the engine judged it degraded or unhealthy, and ping failures. */
   reasons: string[]
 }
+
+/**
+ * A class for `forRootAsync({ useClass })` / `useExisting`: it makes the module options.
+ *
+ * @example
+ * ```ts
+ * @Injectable()
+ * class PoolsConfig implements PoolsOptionsFactory {
+ *   createPoolsOptions(): PoolsModuleOptions {
+ *     return { pools: { primary: process.env.DATABASE_URL! } }
+ *   }
+ * }
+ * ```
+ */
+export type PoolsOptionsFactory = ConfigurableModuleOptionsFactory<PoolsModuleOptions, 'createPoolsOptions'>
