@@ -298,6 +298,19 @@ describeWithPostgres('PoolsModule on PostgreSQL', () => {
     await running.close()
   })
 
+  it('readyOnStart opens min connections before the app serves', async () => {
+    @Module({
+      imports: [PoolsModule.forRoot({ pool: { url: db.url, pools: { min: 2, max: 4 } }, readyOnStart: true })],
+    })
+    class AppModule {}
+    const running = await start(AppModule)
+    const engine = engineOf(running.app.get(getPoolToken()))
+    expect(engine.total).toBeGreaterThanOrEqual(2)
+    expect(engine.stats().counters.acquired).toBe(0)
+    await running.close()
+    await waitForPgConnections(db.name, 0)
+  })
+
   it('bad input: a PoolError at bootstrap, never a password in it, nothing left open', async () => {
     const secretUrl = db.url.replace('postgres://postgres@', 'postgres://postgres:hunter2-secret@')
     @Module({ imports: [PoolsModule.forRoot({ pools: { primary: { url: secretUrl, pools: { max: -1 } } } })] })
