@@ -5,7 +5,7 @@
 import mysql from 'mysql2/promise'
 import { afterAll, beforeAll, it } from 'vitest'
 import { describeWithMysql, type MysqlDatabase, useMysql } from '../harness/index.js'
-import { type Endpoint, SECRET, scenarios, sweep } from './support.js'
+import { brokenConfigFiles, type Endpoint, SECRET, scenarios, sweep } from './support.js'
 
 describeWithMysql('no password in any output: MySQL/MariaDB entry points', () => {
   let db: MysqlDatabase
@@ -62,6 +62,9 @@ describeWithMysql('no password in any output: MySQL/MariaDB entry points', () =>
   })
 
   it('@pools/core/config-file and @pools/cli doctor (mysql2)', { timeout: 180_000 }, async () => {
-    await sweep('doctor', scenarios({ ...endpoint, driver: 'mysql2' }))
+    await sweep('doctor', [
+      ...scenarios({ ...endpoint, driver: 'mysql2' }),
+      ...brokenConfigFiles({ ...endpoint, driver: 'mysql2' }),
+    ])
   })
 })

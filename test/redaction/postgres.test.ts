@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, it } from 'vitest'
 import { startPrivatePostgres } from '../harness/private-postgres.js'
-import { type Endpoint, SECRET, scenarios, sweep } from './support.js'
+import { brokenConfigFiles, type Endpoint, SECRET, scenarios, sweep } from './support.js'
 
 describe('no password in any output: PostgreSQL entry points', () => {
   let endpoint: Endpoint
@@ -20,7 +20,10 @@ describe('no password in any output: PostgreSQL entry points', () => {
   })
 
   it('@pools/core/config-file (and a pg Pool from what it loads)', { timeout: 180_000 }, async () => {
-    await sweep('config-file', scenarios({ ...endpoint, driver: 'pg' }))
+    await sweep('config-file', [
+      ...scenarios({ ...endpoint, driver: 'pg' }),
+      ...brokenConfigFiles({ ...endpoint, driver: 'pg' }),
+    ])
   })
 
   it('@pools/prisma', { timeout: 180_000 }, async () => {
@@ -40,6 +43,9 @@ describe('no password in any output: PostgreSQL entry points', () => {
   })
 
   it('@pools/cli doctor', { timeout: 180_000 }, async () => {
-    await sweep('doctor', scenarios({ ...endpoint, driver: 'pg' }))
+    await sweep('doctor', [
+      ...scenarios({ ...endpoint, driver: 'pg' }),
+      ...brokenConfigFiles({ ...endpoint, driver: 'pg' }),
+    ])
   })
 })

@@ -146,6 +146,15 @@ function bounded(promise, ms, what) {
   ]).finally(() => clearTimeout(timer))
 }
 
+/** `pools.config.json` with pool `main` on `connection`, or, for `{ $file, body }`, that file as it is (a broken one). */
+function writeConfig(dir, connection, options) {
+  if (connection !== null && typeof connection === 'object' && '$file' in connection) {
+    writeFileSync(path.join(dir, connection.$file), connection.body)
+  } else {
+    writeFileSync(path.join(dir, 'pools.config.json'), JSON.stringify({ pools: { main: { connection, ...options } } }))
+  }
+}
+
 const POOLS = { acquireTimeoutMs: 1_500, createTimeoutMs: 1_500 }
 
 /** For each target: connect with `connection` (a URL or an options object), run one query, give back a closer. */
@@ -193,7 +202,7 @@ const targets = {
   async 'config-file'(connection) {
     const { loadPoolsConfig } = await import('@pools/core/config-file')
     const dir = mkdtempSync(path.join(tmpdir(), 'pools-redaction-'))
-    writeFileSync(path.join(dir, 'pools.config.json'), JSON.stringify({ pools: { main: { connection, ...POOLS } } }))
+    writeConfig(dir, connection, { ...POOLS })
     try {
       const loaded = await loadPoolsConfig({ cwd: dir, env: {} })
       out('loaded', inspect(loaded, deep), json(loaded))
@@ -327,7 +336,7 @@ const targets = {
   async doctor(connection) {
     const { runCli } = await import('@pools/cli')
     const dir = mkdtempSync(path.join(tmpdir(), 'pools-redaction-doctor-'))
-    writeFileSync(path.join(dir, 'pools.config.json'), JSON.stringify({ pools: { main: { connection } } }))
+    writeConfig(dir, connection, {})
     const io = { write: (text) => process.stdout.write(text) }
     return {
       query: async () => {

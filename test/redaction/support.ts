@@ -69,6 +69,7 @@ export function scenarios(
       { label: 'url: password not encoded', connection: url(endpoint, SECRET), expect: 'failed' },
       { label: 'url: wrong password not encoded', connection: url(endpoint, WRONG), expect: 'failed' },
       { label: 'url: port out of range', connection: url(endpoint, enc(SECRET), '127.0.0.1:99999'), expect: 'failed' },
+      { label: 'url: bad percent-encoding', connection: url(endpoint, `${enc(WRONG)}%E0%A4%A`), expect: 'failed' },
       { label: 'url: broken host', connection: url(endpoint, enc(SECRET), '[127.0.0.1'), expect: 'failed' },
     )
   }
@@ -80,6 +81,48 @@ export function scenarios(
     )
   }
   return list
+}
+
+/** Config files that do not parse, with the password on the line the parser complains about (config-file, doctor). */
+export function brokenConfigFiles(endpoint: Endpoint): Scenario[] {
+  const at = `${endpoint.scheme}://${endpoint.user}:${enc(SECRET)}@${endpoint.host}:${endpoint.port}/${endpoint.database ?? ''}`
+  return [
+    {
+      label: 'file: JSON syntax error',
+      connection: { $file: 'pools.config.json', body: `{"pools":{"main":{"connection":"${at}" "max": 3}}}` },
+      expect: 'failed',
+    },
+    {
+      label: 'file: YAML syntax error',
+      connection: { $file: 'pools.config.yaml', body: `pools:\n  main:\n    connection: ${at}\n   max: [3\n` },
+      expect: 'failed',
+    },
+    {
+      label: 'file: TOML syntax error',
+      connection: { $file: 'pools.config.toml', body: `[pools.main]\nconnection = "${at}\nmax = 3\n` },
+      expect: 'failed',
+    },
+    {
+      label: 'file: a bad port beside the password',
+      connection: {
+        $file: 'pools.config.json',
+        body: JSON.stringify({
+          pools: {
+            main: { connection: { driver: endpoint.driver, host: endpoint.host, port: 'x', password: SECRET } },
+          },
+        }),
+      },
+      expect: 'failed',
+    },
+    {
+      label: 'file: password where a number goes',
+      connection: {
+        $file: 'pools.config.json',
+        body: JSON.stringify({ pools: { main: { connection: at, max: SECRET } } }),
+      },
+      expect: 'failed',
+    },
+  ]
 }
 
 /** Every form a password can take in output: as is, percent-encoded (any case), JSON-escaped, and each 5+ character run of letters and digits in it. */
