@@ -122,10 +122,17 @@ describeWithMysql('pools made inside framework packages show up in both exporter
 
   it('@pools/knex (pg and mysql2): pools.name', async () => {
     const pgName = uniqueName('knex-pg')
-    const pg = knex(knexWithPools({ client: 'pg', connection: pgDb.url, pool: { min: 0, max: 3 }, pools: { name: pgName } }))
+    const pg = knex(
+      knexWithPools({ client: 'pg', connection: pgDb.url, pool: { min: 0, max: 3 }, pools: { name: pgName } }),
+    )
     const myName = uniqueName('knex-my')
     const my = knex(
-      knexWithPools({ client: 'mysql2', connection: mysqlDb.config, pool: { min: 0, max: 4 }, pools: { name: myName } }),
+      knexWithPools({
+        client: 'mysql2',
+        connection: mysqlDb.config,
+        pool: { min: 0, max: 4 },
+        pools: { name: myName },
+      }),
     )
     try {
       await check(pgName, 3, () => pg.raw('SELECT 1'))

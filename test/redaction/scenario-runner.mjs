@@ -21,6 +21,9 @@ import { registerPrometheusMetrics } from '@pools/core/prometheus'
 import promClient from 'prom-client'
 
 const spec = JSON.parse(process.argv[2])
+// console.error and the drivers' own warnings land in order with the rest (the parent names the scenario
+// a leak was printed in by what came before it); fatal errors from Node itself still go to the real stderr.
+process.stderr.write = process.stdout.write.bind(process.stdout)
 const EVENTS = [
   'enqueue',
   'acquire',
@@ -164,7 +167,7 @@ const targets = {
     const options = typeof connection === 'string' ? { connectionString: connection } : connection
     const pool = new Pool({ ...options, max: 2, logger: console, pools: POOLS })
     pool.on('error', (error) => dumpError('pg pool error event', error))
-    return { query: () => pool.query('SELECT 1 AS one'), close: () => pool.end() }
+    return { facade: pool, query: () => pool.query('SELECT 1 AS one'), close: () => pool.end() }
   },
   async mysql2(connection) {
     const mysql = (await import('@pools/core/mysql2')).default
@@ -175,6 +178,7 @@ const targets = {
     )
     pool.on('error', (error) => dumpError('mysql2 pool error event', error))
     return {
+      facade: pool,
       query: () =>
         new Promise((resolve, reject) =>
           pool.query('SELECT 1 AS one', (error, rows) => (error ? reject(error) : resolve(rows))),
@@ -189,7 +193,7 @@ const targets = {
         ? { uri: connection, connectionLimit: 2, pools: POOLS }
         : { ...connection, connectionLimit: 2, pools: POOLS },
     )
-    return { query: () => pool.query('SELECT 1 AS one'), close: () => pool.end() }
+    return { facade: pool, query: () => pool.query('SELECT 1 AS one'), close: () => pool.end() }
   },
   async mariadb(connection) {
     const mariadb = (await import('@pools/core/mariadb')).default
@@ -197,7 +201,7 @@ const targets = {
       typeof connection === 'string'
         ? mariadb.createPool(connection)
         : mariadb.createPool({ ...connection, connectionLimit: 2, pools: POOLS })
-    return { query: () => pool.query('SELECT 1 AS one'), close: () => pool.end() }
+    return { facade: pool, query: () => pool.query('SELECT 1 AS one'), close: () => pool.end() }
   },
   async 'config-file'(connection) {
     const { loadPoolsConfig } = await import('@pools/core/config-file')
@@ -217,7 +221,7 @@ const targets = {
         logger: console,
         pools: { ...POOLS, name: main.name },
       })
-      return { query: () => pool.query('SELECT 1 AS one'), close: () => pool.end() }
+      return { facade: pool, query: () => pool.query('SELECT 1 AS one'), close: () => pool.end() }
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
@@ -227,6 +231,7 @@ const targets = {
     const factory = prismaAdapter(typeof connection === 'string' ? connection : { ...connection, max: 2, pools: POOLS })
     let adapter
     return {
+      facade: factory,
       query: async () => {
         adapter = await factory.connect()
         return await adapter.queryRaw({ sql: 'SELECT 1 AS one', args: [], argTypes: [] })
@@ -244,6 +249,7 @@ const targets = {
     )
     let adapter
     return {
+      facade: factory,
       query: async () => {
         adapter = await factory.connect()
         return await adapter.queryRaw({ sql: 'SELECT 1 AS one', args: [], argTypes: [] })
@@ -260,7 +266,7 @@ const targets = {
     const db = drizzle(
       typeof connection === 'string' ? connection : { connection: { ...connection, max: 2, pools: POOLS } },
     )
-    return { query: () => db.execute(sql`SELECT 1 AS one`), close: () => db.$client.end() }
+    return { facade: db.$client, query: () => db.execute(sql`SELECT 1 AS one`), close: () => db.$client.end() }
   },
   async 'drizzle-mysql2'(connection) {
     const { drizzle } = await import('@pools/drizzle/mysql2')
@@ -268,7 +274,7 @@ const targets = {
     const db = drizzle(
       typeof connection === 'string' ? connection : { connection: { ...connection, connectionLimit: 2, pools: POOLS } },
     )
-    return { query: () => db.execute(sql`SELECT 1 AS one`), close: () => db.$client.end() }
+    return { facade: db.$client, query: () => db.execute(sql`SELECT 1 AS one`), close: () => db.$client.end() }
   },
   async 'knex-pg'(connection) {
     const knex = (await import('knex')).default
@@ -331,7 +337,18 @@ const targets = {
         ? { url: connection, pools: { max: 2, ...POOLS } }
         : { redis: { ...connection, connectTimeout: 2_000 }, pools: { max: 2, ...POOLS } },
     )
-    return { query: () => pool.use((redis) => redis.ping()), close: () => pool.close() }
+    return { facade: pool, query: () => pool.use((redis) => redis.ping()), close: () => pool.close() }
+  },
+  /** The control: a leak as deep as any real one (a hidden property of a cause), which the search must find. */
+  async control(connection) {
+    return {
+      query: async () => {
+        const cause = new TypeError('Invalid URL')
+        Object.defineProperty(cause, 'input', { value: connection, enumerable: false })
+        throw new Error('could not connect', { cause })
+      },
+      close: async () => {},
+    }
   },
   async doctor(connection) {
     const { runCli } = await import('@pools/cli')
@@ -359,6 +376,10 @@ for (const scenario of spec.scenarios) {
   } catch (error) {
     out(`result ${scenario.label} failed`)
     dumpError(scenario.label, error)
+  }
+  if (handle?.facade !== undefined) {
+    // what console.log(pool) prints (no showHidden: what the drivers hide, like pg-pool's password, stays hidden)
+    out('facade', inspect(handle.facade, { depth: 6 }))
   }
   try {
     await snapshot(scenario.label)

@@ -69,6 +69,11 @@ export function scenarios(
       { label: 'url: password not encoded', connection: url(endpoint, SECRET), expect: 'failed' },
       { label: 'url: wrong password not encoded', connection: url(endpoint, WRONG), expect: 'failed' },
       { label: 'url: port out of range', connection: url(endpoint, enc(SECRET), '127.0.0.1:99999'), expect: 'failed' },
+      {
+        label: 'url: password in the query string',
+        connection: `${url(endpoint, '').replace(/:@/, '@')}?password=${enc(WRONG)}`,
+        expect: 'failed',
+      },
       { label: 'url: bad percent-encoding', connection: url(endpoint, `${enc(WRONG)}%E0%A4%A`), expect: 'failed' },
       { label: 'url: broken host', connection: url(endpoint, enc(SECRET), '[127.0.0.1'), expect: 'failed' },
     )
