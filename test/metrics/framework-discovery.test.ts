@@ -212,4 +212,31 @@ describeWithMysql('pools made inside framework packages show up in both exporter
       await redisPool.close()
     }
   })
+
+  it('names given in the URL (pool.name) or by TypeORM applicationName', async () => {
+    const prismaName = uniqueName('prisma-url')
+    const prisma = prismaAdapter(`${pgDb.url}?pool.name=${prismaName}`)
+    const prismaDriver = await prisma.connect()
+    const mariaName = uniqueName('maria-url')
+    const { host, port, user, database } = mysqlDb.config
+    const mariaUrl = `mariadb://${user}@${host}:${port}/${database}?pool.name=${mariaName}`
+    const maria = prismaMariadbAdapter(mariaUrl)
+    const mariaDriver = await maria.connect()
+    const typeormName = uniqueName('typeorm-app')
+    const source = new DataSource(typeormWithPools({ type: 'postgres', url: pgDb.url, applicationName: typeormName }))
+    await source.initialize()
+    const redisName = uniqueName('redis-url')
+    const redisPool = createRedisPool({ url: `${redis.url}?pool.name=${redisName}` })
+    try {
+      await check(prismaName, 10, () => prismaDriver.queryRaw({ sql: 'SELECT 1', args: [], argTypes: [] }))
+      await check(mariaName, 10, () => mariaDriver.queryRaw({ sql: 'SELECT 1', args: [], argTypes: [] }))
+      await check(typeormName, 10, () => source.query('SELECT 1'))
+      await check(redisName, 10, () => redisPool.use((client) => client.ping()))
+    } finally {
+      await prismaDriver.dispose()
+      await mariaDriver.dispose()
+      await source.destroy()
+      await redisPool.close()
+    }
+  })
 })
