@@ -357,6 +357,15 @@ const targets = {
     const io = { write: (text) => process.stdout.write(text) }
     return {
       query: async () => {
+        // what `pools config print`, `config validate` and `doctor --json` show of the same file comes first
+        for (const args of [
+          ['config', 'print'],
+          ['config', 'validate'],
+          ['doctor', '--json'],
+        ]) {
+          const shown = await runCli(args, { cwd: dir, env: {}, stdout: io, stderr: io })
+          out(`pools ${args.join(' ')} exit code ${shown}`)
+        }
         const code = await runCli(['doctor'], { cwd: dir, env: {}, stdout: io, stderr: io })
         out(`doctor exit code ${code}`)
         if (code >= 2) throw new Error(`doctor exit code ${code}`)
