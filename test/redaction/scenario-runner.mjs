@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { inspect } from 'node:util'
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
-import { POOL_CREATED_CHANNEL } from '@pools/core'
+import { logTo, POOL_CREATED_CHANNEL } from '@pools/core'
 import { registerOtelMetrics } from '@pools/core/otel'
 import { registerPrometheusMetrics } from '@pools/core/prometheus'
 import promClient from 'prom-client'
@@ -158,6 +158,13 @@ function writeConfig(dir, connection, options) {
   }
 }
 
+/** A pino-shaped logger through logTo(): every field and message it gets is printed. */
+const structuredLogger = logTo(
+  Object.fromEntries(
+    ['error', 'warn', 'info'].map((level) => [level, (fields, message) => out(`log ${level}`, json(fields), message)]),
+  ),
+)
+
 const POOLS = { acquireTimeoutMs: 1_500, createTimeoutMs: 1_500 }
 
 /** For each target: connect with `connection` (a URL or an options object), run one query, give back a closer. */
@@ -218,7 +225,7 @@ const targets = {
         ...settings,
         ...(url === undefined ? {} : { connectionString: url }),
         max: 2,
-        logger: console,
+        logger: structuredLogger,
         pools: { ...POOLS, name: main.name },
       })
       return { facade: pool, query: () => pool.query('SELECT 1 AS one'), close: () => pool.end() }
