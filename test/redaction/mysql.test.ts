@@ -23,14 +23,14 @@ describeWithMysql('no password in any output: MySQL/MariaDB entry points', () =>
 
   beforeAll(async () => {
     db = await useMysql()
-    await admin('DROP USER IF EXISTS ?@?', [user, '127.0.0.1'])
-    await admin('CREATE USER ?@? IDENTIFIED BY ?', [user, '127.0.0.1', SECRET])
-    await admin(`GRANT ALL ON \`${db.name}\`.* TO ?@?`, [user, '127.0.0.1'])
+    await admin('DROP USER IF EXISTS ?@?', [user, '%'])
+    await admin('CREATE USER ?@? IDENTIFIED BY ?', [user, '%', SECRET])
+    await admin(`GRANT ALL ON \`${db.name}\`.* TO ?@?`, [user, '%'])
     endpoint = { scheme: 'mysql', host: '127.0.0.1', port: db.config.port ?? 3306, user, database: db.name }
   })
 
   afterAll(async () => {
-    await admin('DROP USER IF EXISTS ?@?', [user, '127.0.0.1'])
+    await admin('DROP USER IF EXISTS ?@?', [user, '%'])
   })
 
   it('@pools/core/mysql2', { timeout: 180_000 }, async () => {
