@@ -166,8 +166,8 @@ export async function sweep(target: string, list: Scenario[]): Promise<RunResult
   }
   const output = `${stdout}\n${stderr}`
   // POOLS_REDACTION_DUMP=<folder>: keep each entry point's output there, to read what was searched.
-  if (process.env.POOLS_REDACTION_DUMP)
-    writeFileSync(path.join(process.env.POOLS_REDACTION_DUMP, `${target.replace('/', '-')}.log`), output)
+  const { POOLS_REDACTION_DUMP: dumpDir } = process.env
+  if (dumpDir) writeFileSync(path.join(dumpDir, `${target.replace('/', '-')}.log`), output)
   const found: string[] = []
   for (const secret of [SECRET, WRONG]) {
     for (const form of secretForms(secret)) {
