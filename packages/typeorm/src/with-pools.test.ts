@@ -82,4 +82,27 @@ describe('withPools (TypeORM options)', () => {
       expect((caught as Error).message).toMatch(message)
     }
   })
+
+  it('refuses a URL the WHATWG parser rejects without repeating it (TypeORM would split the password into the host)', () => {
+    const password = 'Kx9qT@Vb2mR:Tr5wQ/Wz7pL#Hn4sD'
+    const cases = [
+      { type: 'mysql', url: `mysql://app:${password}@127.0.0.1:3306/db` },
+      { type: 'postgres', replication: { master: { url: `postgres://app:${password}@db/x` }, slaves: [] } },
+      { type: 'mariadb', replication: { master: {}, slaves: [{ url: `mariadb://app:${password}@db:99999/x` }] } },
+    ]
+    for (const options of cases) {
+      let caught: unknown
+      try {
+        withPools(options as never)
+      } catch (error) {
+        caught = error
+      }
+      expect(isPoolError(caught, 'POOL_CONFIG_INVALID')).toBe(true)
+      expect((caught as Error).message).toMatch(/could not be parsed as a URL/)
+      expect(JSON.stringify([String(caught), (caught as Error).stack])).not.toMatch(/Vb2mR|Tr5wQ|Hn4sD/)
+    }
+    expect(() =>
+      withPools({ type: 'mysql', url: `mysql://app:${encodeURIComponent(password)}@127.0.0.1/db` }),
+    ).not.toThrow()
+  })
 })

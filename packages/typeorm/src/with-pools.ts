@@ -62,6 +62,31 @@ function invalid(message: string): PoolError {
   return new PoolError('POOL_CONFIG_INVALID', `@pools/typeorm: ${message}`)
 }
 
+/**
+ * TypeORM splits a connection URL itself, without decoding it: a password with an unencoded `@ : / # ?`
+ * becomes part of the host or the database, and from there part of DNS errors and pool names. A URL the
+ * WHATWG parser rejects is refused here instead, without repeating it (it may hold credentials).
+ */
+function checkUrls(options: Record<string, unknown>): void {
+  const replication = isPlainObject(options.replication) ? options.replication : undefined
+  const slaves = Array.isArray(replication?.slaves) ? replication.slaves : []
+  const places: [string, unknown][] = [
+    ['url', options.url],
+    ['replication.master.url', isPlainObject(replication?.master) ? replication.master.url : undefined],
+    ...slaves.map((slave, i): [string, unknown] => [
+      `replication.slaves[${i}].url`,
+      isPlainObject(slave) ? slave.url : undefined,
+    ]),
+  ]
+  for (const [key, url] of places) {
+    if (typeof url === 'string' && !URL.canParse(url)) {
+      throw invalid(
+        `${key} could not be parsed as a URL (it is not repeated here because it may hold credentials); percent-encode the user name and password (encodeURIComponent).`,
+      )
+    }
+  }
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
@@ -120,6 +145,7 @@ export function withPools<T extends PoolsDataSourceOptions>(options: T): Without
       "the 'driver' option is what withPools() supplies; remove yours (or use @pools/core's drop-in as your driver directly).",
     )
   }
+  checkUrls(rest)
   if (engine !== undefined && engine !== null) return overEngine(type, engine, pools, rest) as WithoutPools<T>
   const extra = rest.extra === undefined ? {} : rest.extra
   if (!isPlainObject(extra)) throw invalid(`extra must be an object, got ${typeof extra}.`)

@@ -244,13 +244,11 @@ export function clientConfigOf(options: PgDriverOptions): Record<string, unknown
   const config: Record<string, unknown> = {}
   // for...in: the options may inherit from the pool's options object (read through on every connect)
   for (const key in source) if (!NOT_FOR_CLIENT.has(key)) config[key] = source[key]
-  if ('password' in source) {
-    Object.defineProperty(config, 'password', {
-      value: source.password,
-      enumerable: false,
-      writable: true,
-      configurable: true,
-    })
+  // both hold the password; the pool's options may keep them non-enumerable (as pg-pool does the password)
+  for (const key of ['password', 'connectionString'] as const) {
+    if (key in source) {
+      Object.defineProperty(config, key, { value: source[key], enumerable: false, writable: true, configurable: true })
+    }
   }
   const ssl = source.ssl
   if (ssl !== null && typeof ssl === 'object') {

@@ -164,6 +164,16 @@ export class Pool extends pg.Pool {
     const given: PoolOptions = options ?? {}
     // pg-pool's own client lists stay empty; frozen so that nothing can start using them.
     const fields = this as unknown as Record<string, unknown>
+    // pg-pool hides options.password from console.log(pool); a connection string holds the same password
+    const own = (this as unknown as { options: Record<string, unknown> }).options
+    if (typeof own.connectionString === 'string') {
+      Object.defineProperty(own, 'connectionString', {
+        value: own.connectionString,
+        enumerable: false,
+        writable: true,
+        configurable: true,
+      })
+    }
     fields._idle = Object.freeze([])
     fields._pendingQueue = Object.freeze([])
     Object.defineProperty(this, '_clients', {
