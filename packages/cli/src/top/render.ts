@@ -83,7 +83,7 @@ const BAR_USED = '█'
 const BAR_IDLE = '▒'
 const BAR_FREE = '·'
 const BAR_PENDING = '▶'
-const PENDING_CELLS = 6
+const PENDING_CELLS = 7
 
 function cells(part: number, whole: number, width: number): number {
   if (part <= 0 || whole <= 0) return 0
@@ -119,12 +119,30 @@ function cut(text: string, width: number): string {
   return chars.length <= width ? text : `${chars.slice(0, Math.max(0, width - 1)).join('')}…`
 }
 
+/** Cut `line` to `width` columns on screen, keeping its escapes whole (and resetting them when cut). */
+export function fit(line: string, width: number): string {
+  if (visibleWidth(line) <= width) return line
+  let out = ''
+  let used = 0
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes pass through uncounted
+  for (const part of line.split(/(\u001b\[[0-9;]*m)/)) {
+    if (part.startsWith('\u001b[')) out += part
+    else
+      for (const char of part) {
+        if (used >= width) break
+        out += char
+        used++
+      }
+  }
+  return line.includes('\u001b[') ? `${out}\u001b[0m` : out
+}
+
 /**
  * The full-screen view: a header, one row per pool (connections bar, pending bar, counts, wait
  * p95, timeouts, leak suspects) and a legend. Lines never exceed `info.width` columns.
  */
 export function renderScreen(rows: readonly PoolRow[], info: ScreenInfo, s: Style): string[] {
-  const width = Math.max(40, info.width)
+  const width = Math.max(20, info.width)
   const nameWidth = Math.min(20, Math.max(4, ...rows.map((r) => [...r.name].length)))
   const numbers: [string, number][] = [
     ['USED', 4],
@@ -182,5 +200,5 @@ export function renderScreen(rows: readonly PoolRow[], info: ScreenInfo, s: Styl
       ),
     ),
   )
-  return lines
+  return lines.map((line) => fit(line, width))
 }
