@@ -1,6 +1,7 @@
 import {
   configFromUrl,
   type FilePool,
+  filePoolOptions,
   isFilePool,
   type PoolConfigInput,
   PoolError,
@@ -99,7 +100,7 @@ function fromFilePool(file: FilePool, options: RedisPoolOptions<unknown>): Redis
   const settings = Object.entries({ host: c.host, port: c.port, username: c.user, password: c.password })
   const redis = { ...Object.fromEntries(settings.filter(([, value]) => value !== undefined)), ...options.redis }
   const url = options.url ?? c.url
-  return { ...options, ...(url === undefined ? {} : { url }), redis, pools: file.config }
+  return { ...options, ...(url === undefined ? {} : { url }), redis, pools: filePoolOptions(file) }
 }
 
 /**

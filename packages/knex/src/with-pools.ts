@@ -3,6 +3,7 @@ import {
   type Pool as EnginePool,
   engineOf,
   type FilePool,
+  filePoolOptions,
   filePoolSettings,
   isFilePool,
   type PoolConfigInput,
@@ -85,7 +86,7 @@ function expandFilePool(config: PoolsKnexConfig): PoolsKnexConfig {
     )
   }
   const connection = config.connection ?? filePoolSettings(file, pg ? 'connectionString' : 'uri')
-  return { ...config, connection: connection as Knex.Config['connection'], pools: file.config }
+  return { ...config, connection: connection as Knex.Config['connection'], pools: filePoolOptions(file) }
 }
 
 interface ClientInternals {

@@ -1,4 +1,4 @@
-import type { PoolConfig } from './pool-options.js'
+import type { PoolConfig, PoolOptions } from './pool-options.js'
 
 /**
  * Marks a pool resolved from a config file (`resolvePool('primary')` of `@pools/core/config-file`),
@@ -51,4 +51,28 @@ export function filePoolSettings(pool: FilePool, urlKey: string): Record<string,
     settings[key === 'url' ? urlKey : key] = value
   }
   return settings
+}
+
+function withoutUnbounded(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutUnbounded)
+  if (value === null || typeof value !== 'object') return value
+  const out: Record<string, unknown> = {}
+  for (const [key, item] of Object.entries(value)) {
+    if (typeof item === 'number' && !Number.isFinite(item)) continue
+    out[key] = withoutUnbounded(item)
+  }
+  return out
+}
+
+/**
+ * A config file's resolved options as engine options again (what `pools: { ... }` takes): unbounded
+ * values (`maxWaiting`, `maxIdle` as `Infinity`) are left out, as in the file, so they stay unbounded.
+ *
+ * @example
+ * ```ts
+ * const engine = createPool(driver, filePoolOptions(await resolvePool('primary')))
+ * ```
+ */
+export function filePoolOptions(pool: FilePool): PoolOptions {
+  return withoutUnbounded(pool.config) as PoolOptions
 }

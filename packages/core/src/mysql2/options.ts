@@ -3,6 +3,7 @@ import mysql from 'mysql2'
 import {
   type PoolOptions as EngineOptions,
   type FilePool,
+  filePoolOptions,
   filePoolSettings,
   isFilePool,
   mergeOptionLayers,
@@ -80,7 +81,12 @@ function expandFilePool(source: Record<string, unknown>): Record<string, unknown
   }
   // Options left undefined (as TypeORM and others pass them) do not hide the file's settings.
   const defined = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined))
-  return { ...filePoolSettings(file, 'uri'), ...defined, connectionLimit: file.config.max, pools: file.config }
+  return {
+    ...filePoolSettings(file, 'uri'),
+    ...defined,
+    connectionLimit: file.config.max,
+    pools: filePoolOptions(file),
+  }
 }
 
 /** mysql2's runtime `PoolConfig`: what `pool.config` is on a mysql2 pool. */

@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import {
   type FilePool,
+  filePoolOptions,
   filePoolSettings,
   isFilePool,
   mergeOptionLayers,
@@ -113,7 +114,7 @@ export function expandFilePool(options: PoolConfig): PoolConfig {
   }
   // Options left undefined (as TypeORM and others pass them) do not hide the file's settings.
   const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined))
-  return { ...filePoolSettings(file, 'connectionString'), ...defined, pools: file.config }
+  return { ...filePoolSettings(file, 'connectionString'), ...defined, pools: filePoolOptions(file) }
 }
 
 /** The pool's name: `pools.name`, else `application_name`, else `"pg"`. */
