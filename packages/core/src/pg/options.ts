@@ -104,7 +104,8 @@ export function expandFilePool(options: PoolConfig): PoolConfig {
   if (driver !== undefined && driver !== 'pg') {
     throw invalid(`pools: pool "${file.name}" of the config file is a ${driver} pool, not a PostgreSQL one`, file.name)
   }
-  const written = Object.keys(translatePgPoolOptions({ ...options, pools: undefined }))
+  // application_name is a connection setting too (it only names the pool when nothing else does).
+  const written = Object.keys(translatePgPoolOptions({ ...options, pools: undefined })).filter((key) => key !== 'name')
   if (written.length > 0) {
     throw invalid(
       `pools: pool "${file.name}" comes from the config file, which sets every pool option; ` +
