@@ -5,7 +5,8 @@
  * in a pseudo-terminal (tmux): the screen shows the pool, `q` quits with exit code 0.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import http from 'node:http'
 import net from 'node:net'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -94,11 +95,54 @@ describeWithPostgres('pools top', () => {
     ])
     const missing = await poolsBin(['top', `http://127.0.0.1:${port}/nothing`, '--once'], { cwd: root })
     expect([missing.code, missing.stderr]).toEqual([2, `error: http://127.0.0.1:${port}/nothing answered HTTP 404\n`])
+    // An endpoint of an app without @pools metrics registered.
+    const other = http.createServer((_req, res) => res.writeHead(200).end('process_cpu_seconds_total 1.5\n'))
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
+    const otherPort = (other.address() as net.AddressInfo).port
+    try {
+      const none = await poolsBin(['top', String(otherPort), '--once'], { cwd: root })
+      expect([none.code, none.stderr]).toEqual([
+        2,
+        `error: http://127.0.0.1:${otherPort}/metrics serves no @pools metrics (call registerPrometheusMetrics() in the app)\n`,
+      ])
+    } finally {
+      await new Promise((resolve) => other.close(resolve))
+    }
     const bad = await poolsBin(['top', '--interval', '10ms'], { cwd: root })
     expect(bad.code).toBe(64)
   })
 
-  it('in a pseudo-terminal (tmux): the screen shows the pool and refreshes; q quits with exit code 0', async () => {
+  it('credentials in the URL go as HTTP basic auth and are never printed', async () => {
+    // A loopback proxy in front of the app's endpoint that wants a password.
+    const proxy = http.createServer((req, res) => {
+      if (req.headers.authorization !== `Basic ${Buffer.from('ops:s3cret-pw').toString('base64')}`) {
+        res.writeHead(401).end()
+        return
+      }
+      fetch(`http://127.0.0.1:${port}/metrics`).then(
+        async (r) => res.writeHead(r.status, { 'content-type': 'text/plain' }).end(await r.text()),
+        () => res.writeHead(502).end(),
+      )
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    const proxyPort = (proxy.address() as net.AddressInfo).port
+    try {
+      const ok = await poolsBin(['top', `http://ops:s3cret-pw@127.0.0.1:${proxyPort}/metrics`, '--once'], { cwd: root })
+      expect(ok.code).toBe(0)
+      expect(ok.stdout).toMatch(/ toppool used=/)
+      const denied = await poolsBin(['top', `http://ops:wrong-pw@127.0.0.1:${proxyPort}/metrics`, '--once'], {
+        cwd: root,
+      })
+      expect([denied.code, denied.stderr]).toEqual([
+        2,
+        `error: http://ops:***@127.0.0.1:${proxyPort}/metrics answered HTTP 401\n`,
+      ])
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve))
+    }
+  })
+
+  it('in a pseudo-terminal (tmux): the screen shows the pool and refreshes; q (and Ctrl-C) quits with exit code 0', async () => {
     const socket = `pools-top-${process.pid}`
     const done = path.join(root, 'exit-code')
     const tmux = (...args: string[]) =>
@@ -127,6 +171,18 @@ describeWithPostgres('pools top', () => {
         existsSync(done) && readFileSync(done, 'utf8').trim() !== '' ? readFileSync(done, 'utf8').trim() : undefined,
       )
       expect(code).toBe('0')
+
+      // Ctrl-C quits the same way (raw mode: it arrives as a key, not as SIGINT).
+      rmSync(done, { force: true })
+      tmux('new-session', '-d', '-s', 'top2', '-x', '110', '-y', '20', command)
+      await until('the second screen', 10_000, () =>
+        /toppool +[█▒·]+/.test(tmux('capture-pane', '-p', '-t', 'top2')) ? true : undefined,
+      )
+      tmux('send-keys', '-t', 'top2', 'C-c')
+      const interrupted = await until('pools top to exit on Ctrl-C', 5_000, () =>
+        existsSync(done) && readFileSync(done, 'utf8').trim() !== '' ? readFileSync(done, 'utf8').trim() : undefined,
+      )
+      expect(interrupted).toBe('0')
     } finally {
       try {
         tmux('kill-server')

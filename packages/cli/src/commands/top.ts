@@ -89,7 +89,18 @@ function describeFailure(error: unknown, timeoutMs: number): string {
 async function scrape(url: URL, timeoutMs: number, quit: AbortSignal, shown: string): Promise<Scrape> {
   try {
     const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), quit])
-    const response = await fetch(url, { signal, headers: { accept: 'text/plain;version=0.0.4' } })
+    const headers: Record<string, string> = { accept: 'text/plain;version=0.0.4' }
+    let target = url
+    if (url.username !== '' || url.password !== '') {
+      // fetch refuses URLs with credentials: send them as HTTP basic auth instead.
+      const user = decodeURIComponent(url.username)
+      const password = decodeURIComponent(url.password)
+      headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
+      target = new URL(url.href)
+      target.username = ''
+      target.password = ''
+    }
+    const response = await fetch(target, { signal, headers })
     const body = await response.text()
     if (!response.ok) return { error: `${shown} answered HTTP ${response.status}` }
     return { pools: poolSnapshots(parseExposition(body)) }
