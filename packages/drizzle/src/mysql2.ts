@@ -121,7 +121,7 @@ function isObjectForm(value: unknown): value is Mysql2DrizzleObjectForm<Record<s
  * A pool passed in is never ended here.
  *
  * @param source a connection URL, `@pools/core/mysql2` pool options (with `pools`), or a pool from
- *   `@pools/core/mysql2`; Drizzle's object form `{ client, ...config }` / `{ connection, ...config }` works too
+ *   `@pools/core/mysql2`, or a pool of the config file (`await resolvePool('orders')`); Drizzle's object form `{ client, ...config }` / `{ connection, ...config }` works too
  * @param config Drizzle's options (`schema` and `mode`, `logger`, `casing`, …; in 1.0 also `relations`)
  * @example
  * ```ts
@@ -135,7 +135,7 @@ function isObjectForm(value: unknown): value is Mysql2DrizzleObjectForm<Record<s
  * ```
  */
 export function drizzle<TSchema extends Record<string, unknown> = Record<string, never>>(
-  source: string | PoolOptions | Pool,
+  source: string | PoolOptions | Pool | FilePool,
   config?: Mysql2PoolsDrizzleConfig<TSchema>,
 ): PoolsMySql2Database<TSchema, Pool>
 export function drizzle<TSchema extends Record<string, unknown> = Record<string, never>>(

@@ -142,7 +142,7 @@ function isObjectForm(value: unknown): value is PgDrizzleObjectForm<Record<strin
  * A pool passed in is never ended here.
  *
  * @param source a connection URL, `@pools/core/pg` pool options (with `pools`), or a pool from `@pools/core/pg`;
- *   Drizzle's object form `{ client, ...config }` / `{ connection, ...config }` works too
+ *   a pool of the config file (`await resolvePool('primary')`); Drizzle's object form `{ client, ...config }` / `{ connection, ...config }` works too
  * @param config Drizzle's options (`schema`, `logger`, `casing`, …; in 1.0 also `relations`)
  * @example
  * ```ts
