@@ -56,6 +56,7 @@ const code = (fn: () => unknown): string | undefined => {
 describe('a pool of the config file, in every package', () => {
   let pgDb = ''
   let mysqlDb = ''
+  let orders: ResolvedPool
   beforeAll(async () => {
     const pg = await usePostgres()
     const mysql = await useMysql()
@@ -72,6 +73,7 @@ describe('a pool of the config file, in every package', () => {
       MYSQL_URL: mysql.url,
       REDIS_URL: redis.url,
     }
+    orders = await load('orders')
   }, 60_000)
 
   it('resolvePool marks the pool; spreading it drops the mark', async () => {
@@ -108,11 +110,6 @@ describe('a pool of the config file, in every package', () => {
     expect(code(() => new Pool({ pools: primary, max: 5 }))).toContain('max was also given here')
     expect(code(() => new Pool({ pools: undefined as never }))).toBeUndefined()
     expect(code(() => new Pool({ pools: orders }))).toContain('pool "orders" of the config file is a mysql2 pool')
-  })
-
-  let orders: ResolvedPool
-  beforeAll(async () => {
-    orders = await load('orders')
   })
 
   it('@pools/core/mysql2: createPool({ pools }) connects with the file URL and uses its options', async () => {
