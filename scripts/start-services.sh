@@ -2,13 +2,14 @@
 # Start the local PostgreSQL, MariaDB/MySQL and Redis used by the integration tests, if they are
 # not already answering; wait (bounded) until each answers; create the `test` databases.
 #
-#   scripts/start-services.sh                 # all three, the PgBouncer binary and promtool
+#   scripts/start-services.sh                 # all three, the PgBouncer binary, promtool and tmux
 #   scripts/start-services.sh postgres redis  # a subset
 #
 # PgBouncer is not started here (the fault suite starts private ones, test/harness/pgbouncer.ts); when
 # /usr/sbin/pgbouncer is missing and we are root, the Debian package is installed (apt-get, bounded).
 # promtool (the alert rule tests, test/metrics/alerts.test.ts) comes from Debian's `prometheus` package,
-# installed the same way; its Prometheus server is never left running.
+# installed the same way; its Prometheus server is never left running. tmux (the pseudo-terminal in
+# which test/cli/top.test.ts drives `pools top`) is installed the same way when missing.
 #
 # Idempotent: safe to run when everything is already up (it then only checks).
 # Exit status: 0 when every requested service answers, 1 otherwise (with one line per failure).
@@ -251,9 +252,37 @@ ensure_promtool() {
   fi
 }
 
+# --------------------------------------------------------------------------------------------- tmux
+ensure_tmux() {
+  local version
+  if version=$(timeout 5 tmux -V 2>/dev/null) && [ -n "$version" ]; then
+    log "tmux installed: $version"
+    return
+  fi
+  if ! as_root; then
+    warn "tmux not found, and installing it needs root; the pools top terminal test will fail. Install tmux"
+    return
+  fi
+  if ! have apt-get; then
+    fail tmux "tmux not found and apt-get not available (install tmux)"
+    return
+  fi
+  log "installing tmux: apt-get update + install (each bounded to ${APT_SECONDS}s)"
+  if ! timeout "$APT_SECONDS" apt-get update -qq 2>&1 | sed 's/^/[start-services]   /'; then
+    warn "tmux: apt-get update failed or timed out; trying the install anyway"
+  fi
+  DEBIAN_FRONTEND=noninteractive timeout "$APT_SECONDS" \
+    apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=60 tmux 2>&1 | sed 's/^/[start-services]   /'
+  if version=$(timeout 5 tmux -V 2>/dev/null) && [ -n "$version" ]; then
+    log "tmux installed: $version"
+  else
+    fail tmux "could not install the tmux package with apt-get (no network or no package source?); install tmux yourself"
+  fi
+}
+
 # --------------------------------------------------------------------------------------------- main
 services=("$@")
-if [ ${#services[@]} -eq 0 ]; then services=(postgres mysql redis pgbouncer promtool); fi
+if [ ${#services[@]} -eq 0 ]; then services=(postgres mysql redis pgbouncer promtool tmux); fi
 for service in "${services[@]}"; do
   case "$service" in
   postgres | pg) start_postgres ;;
@@ -261,8 +290,9 @@ for service in "${services[@]}"; do
   redis) start_redis ;;
   pgbouncer) ensure_pgbouncer ;;
   promtool) ensure_promtool ;;
+  tmux) ensure_tmux ;;
   *)
-    echo "usage: $0 [postgres] [mysql] [redis] [pgbouncer] [promtool]" >&2
+    echo "usage: $0 [postgres] [mysql] [redis] [pgbouncer] [promtool] [tmux]" >&2
     exit 2
     ;;
   esac

@@ -2,6 +2,7 @@ import { isPoolError } from '@pools/core'
 import { CONFIG_HELP, configCommand } from './commands/config.js'
 import { DOCTOR_HELP, doctorCommand } from './commands/doctor.js'
 import { ProbeFailed, SIZE_HELP, sizeCommand } from './commands/size.js'
+import { TOP_HELP, topCommand } from './commands/top.js'
 import { type CliIo, EXIT, styleFor, UsageError } from './io.js'
 
 const COMMANDS = {
@@ -16,6 +17,7 @@ const COMMANDS = {
     summary: 'validate | print | schema: check and show pools.config.*',
   },
   doctor: { run: doctorCommand, help: DOCTOR_HELP, summary: "What is wrong right now? Checks each pool's database" },
+  top: { run: topCommand, help: TOP_HELP, summary: "A live view of a running app's pools, from its metrics endpoint" },
 } as const
 type CommandName = keyof typeof COMMANDS
 
@@ -54,6 +56,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
     stderr: io.stderr ?? process.stderr,
     env: io.env ?? process.env,
     cwd: io.cwd ?? process.cwd(),
+    ...(io.stdin === undefined ? {} : { stdin: io.stdin }),
   }
   const [name, ...rest] = argv
   const err = styleFor(full.stderr, full.env, argv.includes('--no-color'))

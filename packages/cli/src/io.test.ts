@@ -41,3 +41,41 @@ describe('VERSION', () => {
     expect(VERSION).toBe(pkg.version)
   })
 })
+
+describe('the spinner', () => {
+  it('draws on a terminal after a moment, erases its line on stop; nothing without a TTY or with CI', async () => {
+    const { startSpinner } = await import('./io.js')
+    const { vi } = await import('vitest')
+    vi.useFakeTimers()
+    try {
+      let tty = ''
+      const spinner = startSpinner({ write: (t: string) => (tty += t), isTTY: true }, {}, 'checking')
+      vi.advanceTimersByTime(100)
+      expect(tty).toBe('') // quicker than a moment: nothing shown
+      vi.advanceTimersByTime(60)
+      expect(tty).toBe('\r⠋ checking\u001b[K')
+      spinner.update('checking b')
+      vi.advanceTimersByTime(80)
+      expect(tty.endsWith('\r⠙ checking b\u001b[K')).toBe(true)
+      spinner.stop()
+      expect(tty.endsWith('\r\u001b[K')).toBe(true)
+      const after = tty
+      vi.advanceTimersByTime(1000)
+      expect(tty).toBe(after)
+
+      for (const [stream, env] of [
+        [{ isTTY: false }, {}],
+        [{ isTTY: true }, { CI: 'true' }],
+        [{ isTTY: true }, { TERM: 'dumb' }],
+      ] as const) {
+        let out = ''
+        const s = startSpinner({ write: (t: string) => (out += t), ...stream }, env, 'x')
+        vi.advanceTimersByTime(1000)
+        s.stop()
+        expect(out).toBe('')
+      }
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})

@@ -6,6 +6,8 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>
   /** Where the config search starts. Default `process.cwd()`. */
   cwd: string
+  /** Keys for `pools top` on a terminal (`q`, Ctrl-C). Default `process.stdin`. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?(raw: boolean): unknown }
 }
 
 /** The slice of a stream the CLI uses. */
@@ -91,3 +93,47 @@ export class UsageError extends Error {
  * - 70: an unexpected failure (a bug: please report it).
  */
 export const EXIT = { ok: 0, warnings: 1, errors: 2, config: 3, usage: 64, internal: 70 } as const
+
+/** A spinner on a terminal while something slower than a moment runs; {@link startSpinner} returns it. */
+export interface Spinner {
+  /** Change the text shown after the spinner. */
+  update(text: string): void
+  /** Erase the spinner line (idempotent). */
+  stop(): void
+}
+
+const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
+
+/**
+ * Show `text` with a spinner on `stream` once the work has taken `delayMs` (a moment: 150 ms), until
+ * `stop()`. Nothing at all when `stream` is not a terminal, with `TERM=dumb`, or with `CI` set, so
+ * piped and captured output stays clean. The line is erased on stop, before any result is printed.
+ */
+export function startSpinner(stream: OutputStream, env: CliIo['env'], text: string, delayMs = 150): Spinner {
+  if (stream.isTTY !== true || env.TERM === 'dumb' || (env.CI !== undefined && env.CI !== '')) {
+    return { update() {}, stop() {} }
+  }
+  let current = text
+  let frame = 0
+  let shown = false
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const draw = () => {
+    shown = true
+    stream.write(`\r${FRAMES[frame++ % FRAMES.length]} ${current}\u001b[K`)
+    timer = setTimeout(draw, 80)
+    timer.unref?.()
+  }
+  timer = setTimeout(draw, delayMs)
+  timer.unref?.()
+  return {
+    update(next) {
+      current = next
+    },
+    stop() {
+      if (timer !== undefined) clearTimeout(timer)
+      timer = undefined
+      if (shown) stream.write('\r\u001b[K')
+      shown = false
+    },
+  }
+}

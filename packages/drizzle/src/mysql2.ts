@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { configFromUrl, PoolError } from '@pools/core'
+import { configFromUrl, type FilePool, isFilePool, PoolError } from '@pools/core'
 import { createPool, type Pool, type PoolOptions, type PromisePool } from '@pools/core/mysql2'
 import { drizzle as drizzleOrm, type MySql2Database, type MySql2DrizzleConfig } from 'drizzle-orm/mysql2'
 import { className, isPoolsMysql2Pool, looksLikeClient } from './pool-brand.js'
@@ -25,8 +25,10 @@ import { className, isPoolsMysql2Pool, looksLikeClient } from './pool-brand.js'
  * ```ts
  * const source: Mysql2PoolSource = { uri: process.env.DATABASE_URL, connectionLimit: 20, pools: 'web' }
  * ```
+ *
+ * A pool of the config file works too: `await resolvePool('primary')` from `@pools/core/config-file`.
  */
-export type Mysql2PoolSource = string | PoolOptions | Pool | PromisePool
+export type Mysql2PoolSource = string | PoolOptions | Pool | PromisePool | FilePool
 
 /**
  * Drizzle's own options (`schema` with `mode`, `logger`, `casing`, …); the connection comes from the source.
@@ -87,6 +89,7 @@ export function mysql2PoolOf(source: Mysql2PoolSource): { pool: Pool | PromisePo
     )
   }
   if (isPoolsMysql2Pool(source)) return { pool: source as Pool | PromisePool, created: false }
+  if (isFilePool(source)) return { pool: createPool({ pools: source }), created: true }
   if (looksLikeClient(source)) {
     throw new PoolError(
       'POOL_CONFIG_INVALID',
@@ -97,7 +100,14 @@ export function mysql2PoolOf(source: Mysql2PoolSource): { pool: Pool | PromisePo
 }
 
 function isObjectForm(value: unknown): value is Mysql2DrizzleObjectForm<Record<string, unknown>> {
-  if (value === null || typeof value !== 'object' || isPoolsMysql2Pool(value) || looksLikeClient(value)) return false
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    isPoolsMysql2Pool(value) ||
+    looksLikeClient(value) ||
+    isFilePool(value)
+  )
+    return false
   return 'client' in value || 'connection' in value
 }
 
@@ -111,7 +121,7 @@ function isObjectForm(value: unknown): value is Mysql2DrizzleObjectForm<Record<s
  * A pool passed in is never ended here.
  *
  * @param source a connection URL, `@pools/core/mysql2` pool options (with `pools`), or a pool from
- *   `@pools/core/mysql2`; Drizzle's object form `{ client, ...config }` / `{ connection, ...config }` works too
+ *   `@pools/core/mysql2`, or a pool of the config file (`await resolvePool('orders')`); Drizzle's object form `{ client, ...config }` / `{ connection, ...config }` works too
  * @param config Drizzle's options (`schema` and `mode`, `logger`, `casing`, …; in 1.0 also `relations`)
  * @example
  * ```ts
@@ -125,7 +135,7 @@ function isObjectForm(value: unknown): value is Mysql2DrizzleObjectForm<Record<s
  * ```
  */
 export function drizzle<TSchema extends Record<string, unknown> = Record<string, never>>(
-  source: string | PoolOptions | Pool,
+  source: string | PoolOptions | Pool | FilePool,
   config?: Mysql2PoolsDrizzleConfig<TSchema>,
 ): PoolsMySql2Database<TSchema, Pool>
 export function drizzle<TSchema extends Record<string, unknown> = Record<string, never>>(

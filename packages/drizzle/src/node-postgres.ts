@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { configFromUrl, PoolError } from '@pools/core'
+import { configFromUrl, type FilePool, isFilePool, PoolError } from '@pools/core'
 import { Pool, type PoolConfig } from '@pools/core/pg'
 import type { DrizzleConfig } from 'drizzle-orm'
 import { drizzle as drizzleOrm, type NodePgDatabase } from 'drizzle-orm/node-postgres'
@@ -27,8 +27,10 @@ import { className, isPoolsPgPool, looksLikeClient } from './pool-brand.js'
  * ```ts
  * const source: PgPoolSource = { connectionString: process.env.DATABASE_URL, pools: 'web' }
  * ```
+ *
+ * A pool of the config file works too: `await resolvePool('primary')` from `@pools/core/config-file`.
  */
-export type PgPoolSource = string | PoolConfig | Pool
+export type PgPoolSource = string | PoolConfig | Pool | FilePool
 
 /**
  * Drizzle's own options (`schema`, `logger`, `casing`, `cache`, …); the connection comes from the source.
@@ -87,6 +89,7 @@ export function pgPoolOf(source: PgPoolSource): { pool: Pool; created: boolean }
     )
   }
   if (isPoolsPgPool(source)) return { pool: source as Pool, created: false }
+  if (isFilePool(source)) return { pool: new Pool({ pools: source }), created: true }
   if (looksLikeClient(source)) {
     throw new PoolError(
       'POOL_CONFIG_INVALID',
@@ -118,7 +121,14 @@ export function ensureRecognisedAsPool(pool: Pool): void {
 }
 
 function isObjectForm(value: unknown): value is PgDrizzleObjectForm<Record<string, unknown>> {
-  if (value === null || typeof value !== 'object' || isPoolsPgPool(value) || looksLikeClient(value)) return false
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    isPoolsPgPool(value) ||
+    looksLikeClient(value) ||
+    isFilePool(value)
+  )
+    return false
   return 'client' in value || 'connection' in value
 }
 
@@ -132,7 +142,7 @@ function isObjectForm(value: unknown): value is PgDrizzleObjectForm<Record<strin
  * A pool passed in is never ended here.
  *
  * @param source a connection URL, `@pools/core/pg` pool options (with `pools`), or a pool from `@pools/core/pg`;
- *   Drizzle's object form `{ client, ...config }` / `{ connection, ...config }` works too
+ *   a pool of the config file (`await resolvePool('primary')`); Drizzle's object form `{ client, ...config }` / `{ connection, ...config }` works too
  * @param config Drizzle's options (`schema`, `logger`, `casing`, …; in 1.0 also `relations`)
  * @example
  * ```ts

@@ -1,4 +1,14 @@
-import { configFromUrl, type PoolConfigInput, PoolError, type PoolRuntime, type PresetName, preset } from '@pools/core'
+import {
+  configFromUrl,
+  type FilePool,
+  filePoolOptions,
+  isFilePool,
+  type PoolConfigInput,
+  PoolError,
+  type PoolRuntime,
+  type PresetName,
+  preset,
+} from '@pools/core'
 import type { RedisOptions } from 'ioredis'
 
 /**
@@ -43,8 +53,12 @@ export interface RedisPoolOptions<R = unknown> {
   /**
    * Every @pools engine option, or the name of a preset (`'web'`, `'api'`, `'background'`...). An object
    * is applied on top of a default `name` of `"redis"`; `pool.*` URL parameters override it.
+   *
+   * Or a pool of the config file, `await resolvePool('cache')` from `@pools/core/config-file`: its
+   * options configure the engine, and its URL (or host, port, user, password) is used when `url`
+   * (or the same `redis` option) is not given.
    */
-  pools?: PoolConfigInput | PresetName | undefined
+  pools?: PoolConfigInput | PresetName | FilePool | undefined
   /** The ioredis class to use (default: `Redis` from `ioredis`); pass ioredis 6's here to pick it explicitly. */
   Redis?: RedisConstructor<R> | undefined
   /** Clock, randomness and logger of the engine (tests pass `FakeClock`). */
@@ -76,6 +90,19 @@ export interface ResolvedRedisOptions {
   readonly pools: PoolConfigInput
 }
 
+/** `pools: <a config file's pool>` spelled out: its URL or settings where none are given, its options as `pools`. */
+function fromFilePool(file: FilePool, options: RedisPoolOptions<unknown>): RedisPoolOptions<unknown> {
+  const driver = file.connection.driver
+  if (driver !== undefined && driver !== 'ioredis') {
+    throw invalid(`pools: pool "${file.name}" of the config file is a ${driver} pool, not a Redis one`, file.name)
+  }
+  const c = file.connection
+  const settings = Object.entries({ host: c.host, port: c.port, username: c.user, password: c.password })
+  const redis = { ...Object.fromEntries(settings.filter(([, value]) => value !== undefined)), ...options.redis }
+  const url = options.url ?? c.url
+  return { ...options, ...(url === undefined ? {} : { url }), redis, pools: filePoolOptions(file) }
+}
+
 /**
  * Check the options and split them into the engine configuration and what each client gets.
  * Throws `POOL_CONFIG_INVALID` with a message that never contains the URL or a password.
@@ -85,6 +112,7 @@ export function resolveRedisOptions(options: RedisPoolOptions<unknown> | undefin
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw invalid(`expected an options object, got ${options === null ? 'null' : typeof options}`)
   }
+  if (isFilePool(options.pools)) options = fromFilePool(options.pools, options)
   const unknown = Object.keys(options).filter((key) => !OPTION_KEYS.has(key))
   if (unknown.length > 0) {
     throw invalid(

@@ -2,6 +2,10 @@ import {
   createPool,
   type Pool as EnginePool,
   engineOf,
+  type FilePool,
+  filePoolOptions,
+  filePoolSettings,
+  isFilePool,
   type PoolConfigInput,
   PoolError,
   parsePoolConfig,
@@ -56,8 +60,33 @@ export interface PoolsKnexConfig extends Omit<Knex.Config, 'client' | 'pool' | '
    * it. Instead of `connection`, as in knex.
    */
   connectionPool?: unknown
-  /** Any `@pools/core` option (`leakDetectionThresholdMs`, `keepaliveIntervalMs`, ...) or a preset name. */
-  pools?: PoolsOption
+  /**
+   * Any `@pools/core` option (`leakDetectionThresholdMs`, `keepaliveIntervalMs`, ...) or a preset name;
+   * or a pool of the config file, `await resolvePool('primary')` from `@pools/core/config-file`: its
+   * options configure the engine (so `pool` and `acquireConnectionTimeout` are refused beside it) and
+   * its connection settings are the `connection` when none is given.
+   */
+  pools?: PoolsOption | FilePool
+}
+
+/** `pools: <a config file's pool>`: its options for the engine, its connection settings for knex's `connection`. */
+function expandFilePool(config: PoolsKnexConfig): PoolsKnexConfig {
+  const file = config.pools
+  if (!isFilePool(file)) return config
+  const pg = config.client === 'pg' || config.client === 'postgres' || config.client === 'postgresql'
+  const wanted = pg ? 'pg' : config.client === 'mysql2' ? 'mysql2' : undefined
+  const driver = file.connection.driver
+  if (driver !== undefined && wanted !== undefined && driver !== wanted) {
+    throw invalid(`pool "${file.name}" of the config file is a ${driver} pool, and client is ${String(config.client)}.`)
+  }
+  const given = (['pool', 'acquireConnectionTimeout'] as const).filter((key) => config[key] !== undefined)
+  if (given.length > 0) {
+    throw invalid(
+      `pools: pool "${file.name}" comes from the config file, which sets every pool option; ${given.join(' and ')} cannot be given beside it: set them in the file instead.`,
+    )
+  }
+  const connection = config.connection ?? filePoolSettings(file, pg ? 'connectionString' : 'uri')
+  return { ...config, connection: connection as Knex.Config['connection'], pools: filePoolOptions(file) }
 }
 
 interface ClientInternals {
@@ -175,7 +204,7 @@ function poolsClientOf(
 export function withPools(config: PoolsKnexConfig): Knex.Config {
   if (config === null || typeof config !== 'object')
     throw invalid(`the configuration must be an object, got ${typeof config}.`)
-  const { client, pool, pools, connectionPool, ...rest } = config
+  const { client, pool, pools, connectionPool, ...rest } = expandFilePool(config)
   const Base = dialectOf(client)
   if (connectionPool !== undefined && connectionPool !== null) {
     if (rest.connection !== undefined)

@@ -1,4 +1,4 @@
-import { configFromUrl, type PoolConfigInput, PoolError } from '@pools/core'
+import { configFromUrl, type FilePool, isFilePool, type PoolConfigInput, PoolError } from '@pools/core'
 import { Pool, type PoolConfig } from '@pools/core/pg'
 import { className, isPoolsPgPool, looksLikeClient } from './pool-brand.js'
 
@@ -20,14 +20,17 @@ export const PRISMA_MAX_WAIT_MS = 2_000
  *   and `pool_timeout`, …) configure the pool and are removed from what reaches PostgreSQL;
  * - `@pools/core/pg` pool options: pg's own (`connectionString`, `host`, `max`, …) plus `pools`
  *   (any @pools option, or a preset name such as `'web'`);
- * - a pool already built with `new Pool(…)` from `@pools/core/pg` (shared with the rest of the app).
+ * - a pool already built with `new Pool(…)` from `@pools/core/pg` (shared with the rest of the app);
+ * - a pool of the config file: `await resolvePool('primary')` from `@pools/core/config-file` (the file
+ *   is read asynchronously, so the name alone cannot be resolved inside this synchronous call).
  *
  * @example
  * ```ts
  * const source: PrismaPgSource = 'postgres://app@db/shop?connection_limit=20'
+ * const fromFile: PrismaPgSource = await resolvePool('primary')
  * ```
  */
-export type PrismaPgSource = string | PoolConfig | Pool
+export type PrismaPgSource = string | PoolConfig | Pool | FilePool
 
 function invalid(message: string): PoolError {
   return new PoolError('POOL_CONFIG_INVALID', `@pools/prisma: ${message}`)
@@ -36,7 +39,8 @@ function invalid(message: string): PoolError {
 /** pg options with the adapter's default acquire timeout, unless the caller set one (in any spelling). */
 function withDefaultAcquireTimeout(options: PoolConfig): PoolConfig {
   const pools = options.pools
-  if (options.connectionTimeoutMillis !== undefined || typeof pools === 'string') return options
+  // A config file's pool: the file resolved acquireTimeoutMs (its default, or what it says).
+  if (options.connectionTimeoutMillis !== undefined || typeof pools === 'string' || isFilePool(pools)) return options
   if (pools !== undefined && pools !== null && (pools as PoolConfigInput).acquireTimeoutMs !== undefined) return options
   return { ...options, pools: { acquireTimeoutMs: PRISMA_MAX_WAIT_MS, ...(pools ?? {}) } }
 }
@@ -61,6 +65,7 @@ export function pgPoolOf(source: PrismaPgSource): { pool: Pool; created: boolean
     throw invalid(`expected a connection URL, @pools/core/pg pool options or a pool from @pools/core/pg, got ${what}.`)
   }
   if (isPoolsPgPool(source)) return { pool: source as Pool, created: false }
+  if (isFilePool(source)) return { pool: new Pool({ pools: source }), created: true }
   if (looksLikeClient(source)) {
     throw invalid(
       `this ${className(source)} is not a @pools pool (a pg.Pool from 'pg' keeps its own connections). Build it with \`new Pool(options)\` from '@pools/core/pg', or pass its options or URL instead.`,

@@ -132,7 +132,8 @@ export class PoolsPrismaPg {
 /**
  * Prisma 7 on the @pools engine (PostgreSQL): `new PrismaClient({ adapter: prismaAdapter(source) })`.
  *
- * @param source a connection URL, `@pools/core/pg` pool options (with `pools`), or a pool from `@pools/core/pg`
+ * @param source a connection URL, `@pools/core/pg` pool options (with `pools`), a pool from `@pools/core/pg`,
+ *   or a pool of the config file (`await resolvePool('primary')` from `@pools/core/config-file`)
  * @param options `@prisma/adapter-pg`'s options (`schema`, `onPoolError`, ...)
  * @example
  * ```ts

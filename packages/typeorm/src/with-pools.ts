@@ -1,4 +1,11 @@
-import { type Pool as EnginePool, type PoolConfigInput, PoolError, type PresetName } from '@pools/core'
+import {
+  type Pool as EnginePool,
+  type FilePool,
+  isFilePool,
+  type PoolConfigInput,
+  PoolError,
+  type PresetName,
+} from '@pools/core'
 import type { DataSource, DataSourceOptions } from 'typeorm'
 import { mysql2Driver, mysql2DriverOver, pgDriver, pgDriverOver } from './drivers.js'
 import { engineBehind, engineFrom } from './engine-of.js'
@@ -11,7 +18,32 @@ import { engineBehind, engineFrom } from './engine-of.js'
  * const pools: PoolsOption = { leakDetectionThresholdMs: 10_000 } // or 'web'
  * ```
  */
-export type PoolsOption = PoolConfigInput | PresetName
+export type PoolsOption = PoolConfigInput | PresetName | FilePool
+
+/** TypeORM's connection options filled from a config file's pool, where the options give none. */
+function fromFilePool(file: FilePool, type: string, rest: Record<string, unknown>): void {
+  const driver = file.connection.driver
+  const wanted = type === 'postgres' ? 'pg' : 'mysql2'
+  if (driver !== undefined && driver !== wanted) {
+    throw invalid(`pool "${file.name}" of the config file is a ${driver} pool, and type is ${type}.`)
+  }
+  if (rest.poolSize !== undefined) {
+    throw invalid(
+      `pools: pool "${file.name}" comes from the config file, which sets max; remove poolSize (or set max in the file).`,
+    )
+  }
+  if (rest.url !== undefined || rest.host !== undefined) return
+  const c = file.connection
+  const fill: Record<string, unknown> = {
+    url: c.url,
+    host: c.host,
+    port: c.port,
+    username: c.user,
+    password: c.password,
+    database: c.database,
+  }
+  for (const [key, value] of Object.entries(fill)) if (value !== undefined && rest[key] === undefined) rest[key] = value
+}
 
 /**
  * The TypeORM data source types this package runs on the @pools engine.
@@ -93,6 +125,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** `pools`, with the data source's name as the pool name when none is given. */
 function poolsFor(pools: unknown, fallbackName: string | undefined): PoolsOption | undefined {
+  if (isFilePool(pools)) return pools // its name is the file's; the pg / mysql2 drop-in spells it out
   if (pools === undefined || pools === null) return fallbackName === undefined ? undefined : { name: fallbackName }
   if (typeof pools === 'string') return pools as PresetName
   if (isPlainObject(pools))
@@ -147,6 +180,7 @@ export function withPools<T extends PoolsDataSourceOptions>(options: T): Without
   }
   checkUrls(rest)
   if (engine !== undefined && engine !== null) return overEngine(type, engine, pools, rest) as WithoutPools<T>
+  if (isFilePool(pools)) fromFilePool(pools, type, rest)
   const extra = rest.extra === undefined ? {} : rest.extra
   if (!isPlainObject(extra)) throw invalid(`extra must be an object, got ${typeof extra}.`)
   if (pools !== undefined && extra.pools !== undefined) {

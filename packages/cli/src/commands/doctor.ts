@@ -4,7 +4,7 @@ import { runChecks } from '../doctor/checks.js'
 import type { Finding, FindingLevel } from '../doctor/facts.js'
 import { errorText } from '../doctor/measure.js'
 import { probe, secretsOf, targetOf } from '../doctor/probe.js'
-import { type CliIo, EXIT, type Style, styleFor, table, UsageError } from '../io.js'
+import { type CliIo, EXIT, type Style, startSpinner, styleFor, table, UsageError } from '../io.js'
 import { loadFromFlags } from '../load.js'
 
 const OPTIONS: OptionSpecs = {
@@ -102,7 +102,15 @@ export async function doctorCommand(argv: readonly string[], io: CliIo): Promise
   }
   const pools = Object.values(loaded.pools).filter((p) => only === undefined || p.name === only)
   const reports: PoolReport[] = []
-  for (const pool of pools) reports.push(await examine(pool, instances, timeoutMs))
+  const spinner = startSpinner(io.stderr, io.env, 'checking')
+  try {
+    for (const [i, pool] of pools.entries()) {
+      spinner.update(`checking ${pool.name} (${i + 1} of ${pools.length})`)
+      reports.push(await examine(pool, instances, timeoutMs))
+    }
+  } finally {
+    spinner.stop()
+  }
 
   const all = reports.flatMap((r) => r.findings)
   const worst = all.reduce((max, f) => Math.max(max, RANK[f.level]), 0)

@@ -4,7 +4,7 @@ import { COMMON, CONFIG_OPTIONS, helpText, numberOption, type OptionSpecs, parse
 import type { ServerFacts } from '../doctor/facts.js'
 import { errorText } from '../doctor/measure.js'
 import { probe, secretsOf, targetOf } from '../doctor/probe.js'
-import { type CliIo, EXIT, styleFor, table, UsageError } from '../io.js'
+import { type CliIo, EXIT, startSpinner, styleFor, table, UsageError } from '../io.js'
 import { loadFromFlags } from '../load.js'
 
 const OPTIONS: OptionSpecs = {
@@ -203,12 +203,15 @@ async function fromPool(name: string, values: Record<string, unknown>, io: CliIo
   }
   const timeoutMs = numberOption('pools size', values, 'timeout-ms') ?? 5_000
   let facts: ServerFacts
+  const spinner = startSpinner(io.stderr, io.env, `reading ${name}'s server`)
   try {
     facts = await probe(pool, timeoutMs)
   } catch (error) {
     throw new ProbeFailed(
       `pools size: could not read ${name}'s server (${targetOf(pool)}): ${errorText(error, secretsOf(pool))}`,
     )
+  } finally {
+    spinner.stop()
   }
   return { name, target: targetOf(pool), configuredMax: pool.config.max, configuredMin: pool.config.min, facts }
 }

@@ -1,5 +1,6 @@
 import {
   configFromUrl,
+  FILE_POOL,
   isPresetName,
   type PoolConfig,
   type PoolConfigInput,
@@ -195,10 +196,13 @@ export function resolvePoolEntry(name: string, entry: unknown, optionKeys: reado
     ])
   }
   delete settings.driver
-  return Object.freeze({
+  const resolved = {
     name,
     preset: extendsName as string | undefined,
     config,
     connection: freezeConnection(settings, driver),
-  })
+  }
+  // The mark drop-ins recognise (`new Pool({ pools: await resolvePool('primary') })`); not enumerable.
+  Object.defineProperty(resolved, FILE_POOL, { value: true })
+  return Object.freeze(resolved)
 }

@@ -28,6 +28,7 @@ export {
   type ValueReading,
   type ZeroMeaning,
 } from './dialects.js'
+export { FILE_POOL, type FilePool, filePoolOptions, filePoolSettings, isFilePool } from './file-pool.js'
 export { JSON_SCHEMA_DIALECT, type JsonSchema, poolConfigJsonSchema } from './json-schema.js'
 export { MAX_PENDING_LIMIT, MAX_POOL_SIZE, MAX_TIMER_MS, NO_TIMEOUT_MS } from './limits.js'
 export { parsePoolConfig } from './parse-pool-config.js'

@@ -2,6 +2,10 @@ import type { PoolOptions as Mysql2PoolOptions } from 'mysql2'
 import mysql from 'mysql2'
 import {
   type PoolOptions as EngineOptions,
+  type FilePool,
+  filePoolOptions,
+  filePoolSettings,
+  isFilePool,
   mergeOptionLayers,
   mysql2Dialect,
   PoolError,
@@ -41,8 +45,48 @@ export interface PoolOptions extends Omit<Mysql2PoolOptions, 'resetOnRelease'> {
    * wins over the mapped mysql2 options; or a preset name (`'web'`, `'api'`,
    * `'serverless'`, …), over which explicitly given mysql2 options win. Precedence:
    * mysql2's defaults < preset < the mysql2 options you wrote < the `pools` object.
+   *
+   * Or a pool of the config file, `await resolvePool('orders')` from `@pools/core/config-file`: its
+   * resolved options are the engine's, and its connection settings (URL as `uri`, host, user, ...)
+   * are used where this object gives none. mysql2's pool sizing options (`connectionLimit`,
+   * `maxIdle`, `idleTimeout`, `queueLimit`) are refused beside it: the file says them.
+   *
+   * @example
+   * ```ts
+   * const pool = mysql.createPool({ pools: await resolvePool('orders') })
+   * ```
    */
-  pools?: EngineOptions | PresetName
+  pools?: EngineOptions | PresetName | FilePool
+}
+
+const MYSQL2_POOL_KEYS = ['connectionLimit', 'maxIdle', 'idleTimeout', 'queueLimit'] as const
+
+/** `pools: <a config file's pool>` spelled out: its connection settings under the given options, its options as `pools`. */
+function expandFilePool(source: Record<string, unknown>): Record<string, unknown> {
+  const file = source.pools
+  if (!isFilePool(file)) return source
+  const driver = file.connection.driver
+  if (driver !== undefined && driver !== 'mysql2') {
+    throw new PoolError(
+      'POOL_CONFIG_INVALID',
+      `Invalid mysql2 pool options: pools: pool "${file.name}" of the config file is a ${driver} pool, not a MySQL one.`,
+    )
+  }
+  const written = MYSQL2_POOL_KEYS.filter((key) => source[key] !== undefined)
+  if (written.length > 0) {
+    throw new PoolError(
+      'POOL_CONFIG_INVALID',
+      `Invalid mysql2 pool options: pools: pool "${file.name}" comes from the config file, which sets every pool option; ${written.join(', ')} ${written.length === 1 ? 'was' : 'were'} also given here: set ${written.length === 1 ? 'it' : 'them'} in the file instead.`,
+    )
+  }
+  // Options left undefined (as TypeORM and others pass them) do not hide the file's settings.
+  const defined = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined))
+  return {
+    ...filePoolSettings(file, 'uri'),
+    ...defined,
+    connectionLimit: file.config.max,
+    pools: filePoolOptions(file),
+  }
 }
 
 /** mysql2's runtime `PoolConfig`: what `pool.config` is on a mysql2 pool. */
@@ -104,7 +148,7 @@ function defaultName(config: Mysql2ConnectionConfig): string {
 export function resolveOptions(input: string | PoolOptions | undefined): ResolvedOptions {
   let source: Record<string, unknown>
   if (typeof input === 'string') source = ConnectionConfig.parseUrl(input)
-  else if (input !== null && typeof input === 'object') source = { ...input }
+  else if (input !== null && typeof input === 'object') source = expandFilePool({ ...input })
   else throw new PoolError('POOL_CONFIG_INVALID', 'createPool(options): options must be an object or a connection URL.')
 
   const pools = source.pools as EngineOptions | PresetName | undefined

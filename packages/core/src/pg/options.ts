@@ -1,5 +1,9 @@
 import type pg from 'pg'
 import {
+  type FilePool,
+  filePoolOptions,
+  filePoolSettings,
+  isFilePool,
   mergeOptionLayers,
   PoolError,
   type PoolOptions,
@@ -37,8 +41,18 @@ export interface PoolConfig extends pg.PoolConfig {
    * new Pool({ connectionString, max: 20, pools: { name: 'orders', leakDetectionThresholdMs: 5_000 } })
    * new Pool({ connectionString, pools: 'serverless' })
    * ```
+   *
+   * Or a pool of the config file, `await resolvePool('primary')` from `@pools/core/config-file`: its
+   * resolved options are the engine's, and its connection settings (URL as `connectionString`, host,
+   * user, ...) are used where this object gives none. pg-pool's sizing and timing options
+   * (`max`, `idleTimeoutMillis`, ...) are refused beside it: the file says them.
+   *
+   * @example
+   * ```ts
+   * const pool = new Pool({ pools: await resolvePool('primary') })
+   * ```
    */
-  pools?: PoolOptions | PresetName | undefined
+  pools?: PoolOptions | PresetName | FilePool | undefined
   /**
    * `'transaction'` behind PgBouncer / Supavisor in transaction mode: named prepared statements are
    * sent unnamed, and session settings that would be sent at connect time (`statement_timeout`,
@@ -77,6 +91,31 @@ const DEFAULT_NAME = 'pg'
 
 function invalid(message: string, name?: string): PoolError {
   return new PoolError('POOL_CONFIG_INVALID', `Invalid pg pool options: ${message}.`, name ? { poolName: name } : {})
+}
+
+/**
+ * `pools: <a config file's pool>` spelled out: the file's connection settings under the given
+ * options, and its resolved options as `pools`. Anything else is returned as it is.
+ */
+export function expandFilePool(options: PoolConfig): PoolConfig {
+  const file = options.pools
+  if (!isFilePool(file)) return options
+  const driver = file.connection.driver
+  if (driver !== undefined && driver !== 'pg') {
+    throw invalid(`pools: pool "${file.name}" of the config file is a ${driver} pool, not a PostgreSQL one`, file.name)
+  }
+  // application_name is a connection setting too (it only names the pool when nothing else does).
+  const written = Object.keys(translatePgPoolOptions({ ...options, pools: undefined })).filter((key) => key !== 'name')
+  if (written.length > 0) {
+    throw invalid(
+      `pools: pool "${file.name}" comes from the config file, which sets every pool option; ` +
+        `${written.join(', ')} ${written.length === 1 ? 'was' : 'were'} also given here (as pg-pool options): set ${written.length === 1 ? 'it' : 'them'} in the file instead`,
+      file.name,
+    )
+  }
+  // Options left undefined (as TypeORM and others pass them) do not hide the file's settings.
+  const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined))
+  return { ...filePoolSettings(file, 'connectionString'), ...defined, pools: filePoolOptions(file) }
 }
 
 /** The pool's name: `pools.name`, else `application_name`, else `"pg"`. */

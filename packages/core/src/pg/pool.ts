@@ -15,7 +15,7 @@ import {
 } from '../index.js'
 import { createPgDriver, type PgDriverOptions } from './driver.js'
 import { leavesConnectionUsable, PG_MESSAGES, withPgWording } from './errors.js'
-import { checkPoolerMode, engineConfigOf, type PoolConfig } from './options.js'
+import { checkPoolerMode, engineConfigOf, expandFilePool, type PoolConfig } from './options.js'
 
 type Callback = (error: Error | undefined, ...results: unknown[]) => void
 type QueryMethod = (config: unknown, values?: unknown, callback?: unknown) => unknown
@@ -95,7 +95,7 @@ function checkedOptions(options: unknown): PoolOptions | undefined {
       `new Pool() takes an options object, got ${what}; for a connection string use new Pool({ connectionString })`,
     )
   }
-  return options as PoolOptions
+  return expandFilePool(options as PoolOptions) as PoolOptions
 }
 
 /** The engine behind `given`: an engine itself, or a facade exposing one under `ENGINE`. */
@@ -161,7 +161,7 @@ export class Pool extends pg.Pool {
 
   constructor(options?: PoolOptions) {
     super(checkedOptions(options))
-    const given: PoolOptions = options ?? {}
+    const given: PoolOptions = checkedOptions(options) ?? {}
     // pg-pool's own client lists stay empty; frozen so that nothing can start using them.
     const fields = this as unknown as Record<string, unknown>
     // pg-pool hides options.password from console.log(pool); a connection string holds the same password
