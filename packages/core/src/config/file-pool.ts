@@ -66,7 +66,7 @@ function withoutUnbounded(value: unknown): unknown {
 
 /**
  * A config file's resolved options as engine options again (what `pools: { ... }` takes): unbounded
- * values (`maxWaiting`, `maxIdle` as `Infinity`) are left out, as in the file, so they stay unbounded.
+ * values (`maxPending`, `maxIdle` as `Infinity`) are left out, as in the file, so they stay unbounded.
  *
  * @example
  * ```ts
