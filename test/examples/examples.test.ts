@@ -44,14 +44,18 @@ describeWithServices(['postgres'], 'examples run as documented', () => {
     env = { ...process.env, DATABASE_URL: requireService('postgres').url, NODE_OPTIONS: '' }
   })
 
-  it.each(Object.keys(EXAMPLES))('%s exits 0', async (name) => {
-    const example = EXAMPLES[name]!
-    try {
-      const { stdout } = await run(process.execPath, example.args, { cwd: root, env, timeout: example.timeoutMs })
-      expect(stdout).toMatch(example.expect)
-    } catch (error) {
-      const { stdout, stderr, code } = error as { stdout?: string; stderr?: string; code?: unknown }
-      throw new Error(`${name} failed (exit ${String(code)}):\n${stdout ?? ''}\n${stderr ?? ''}`)
-    }
-  }, 150_000)
+  it.each(Object.keys(EXAMPLES))(
+    '%s exits 0',
+    async (name) => {
+      const example = EXAMPLES[name]!
+      try {
+        const { stdout } = await run(process.execPath, example.args, { cwd: root, env, timeout: example.timeoutMs })
+        expect(stdout).toMatch(example.expect)
+      } catch (error) {
+        const { stdout, stderr, code } = error as { stdout?: string; stderr?: string; code?: unknown }
+        throw new Error(`${name} failed (exit ${String(code)}):\n${stdout ?? ''}\n${stderr ?? ''}`)
+      }
+    },
+    150_000,
+  )
 })
