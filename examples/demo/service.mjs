@@ -1,0 +1,160 @@
+// The demo's service: NestJS with @pools/nestjs, Drizzle and Knex sharing one @pools engine configured by
+// ./pools.config.ts (profile from POOLS_ENV), a Terminus health probe and a Prometheus /metrics endpoint.
+// `npm run demo` (examples/demo/run.mjs) starts it; on its own, after `npm run build`:
+//
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test POOLS_ENV=demo node examples/demo/service.mjs
+//
+// REDIS_URL (optional) adds a `cache` pool (ioredis on the same engine type) that counts the orders.
+// Plain JavaScript: Nest's decorators are applied with Reflect.decorate, so nothing needs compiling.
+import 'reflect-metadata'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Body, Controller, Get, HttpCode, Inject, Module, Post } from '@nestjs/common'
+import { NestFactory } from '@nestjs/core'
+import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus'
+import { engineOf } from '@pools/core'
+import { metricsHandler, registerPrometheusMetrics } from '@pools/core/prometheus'
+import { getPoolToken, InjectDrizzle, InjectKnex, InjectPool, PoolsModule } from '@pools/nestjs'
+import { PoolsHealthIndicator } from '@pools/nestjs/health'
+import { sql } from 'drizzle-orm'
+import { integer, pgTable, serial, text } from 'drizzle-orm/pg-core'
+import pg from 'pg'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const TABLE = 'pools_demo_orders'
+const orders = pgTable(TABLE, {
+  id: serial('id').primaryKey(),
+  item: text('item').notNull(),
+  qty: integer('qty').notNull(),
+})
+const redisUrl = process.env.REDIS_URL
+const cacheKey = `pools-demo:orders:${process.pid}`
+
+/** Applies TypeScript-style decorators in plain JavaScript. */
+const decorateMethod = (target, name, ...decorators) =>
+  Reflect.decorate(decorators, target.prototype, name, Object.getOwnPropertyDescriptor(target.prototype, name))
+const decorateParam = (target, name, index, decorator) =>
+  decorator(name === undefined ? target : target.prototype, name, index)
+
+let leaked // the connection POST /leak takes and never gives back (until POST /leak/release)
+
+class OrdersController {
+  constructor(db, knex, pool, cache) {
+    this.db = db
+    this.knex = knex
+    this.pool = pool
+    this.cache = cache
+  }
+
+  /** One order: Drizzle writes it, Knex counts them; both borrow from the same engine. */
+  async create(body) {
+    const [row] = await this.db
+      .insert(orders)
+      .values({ item: body?.item ?? 'tea', qty: body?.qty ?? 1 })
+      .returning({ id: orders.id })
+    const [{ count }] = await this.knex(TABLE).count({ count: '*' })
+    await this.db.execute(sql`SELECT pg_sleep(0.002)`) // a little server-side work, as a real handler has
+    if (this.cache) await this.cache.use((redis) => redis.incr(cacheKey))
+    return { id: row.id, orders: Number(count) }
+  }
+
+  /** The same work, without a pool: a new connection per request (what "no pool" costs). */
+  async createDirect(body) {
+    const client = new pg.Client({ connectionString: process.env.DATABASE_URL, application_name: 'pools-demo-direct' })
+    await client.connect()
+    try {
+      const { rows } = await client.query(`INSERT INTO ${TABLE} (item, qty) VALUES ($1, $2) RETURNING id`, [
+        body?.item ?? 'tea',
+        body?.qty ?? 1,
+      ])
+      const counted = await client.query(`SELECT count(*) AS count FROM ${TABLE}`)
+      await client.query('SELECT pg_sleep(0.002)')
+      if (this.cache) await this.cache.use((redis) => redis.incr(cacheKey))
+      return { id: rows[0].id, orders: Number(counted.rows[0].count) }
+    } finally {
+      await client.end()
+    }
+  }
+
+  /** A bug on purpose: takes a connection and forgets to release it. */
+  async leak() {
+    leaked = await this.pool.connect() // <- the leak report points here
+    return { leaked: true }
+  }
+
+  async release() {
+    leaked?.release()
+    leaked = undefined
+    return { released: true }
+  }
+}
+Controller()(OrdersController)
+decorateParam(OrdersController, undefined, 0, InjectDrizzle('app'))
+decorateParam(OrdersController, undefined, 1, InjectKnex('app'))
+decorateParam(OrdersController, undefined, 2, InjectPool('app'))
+if (redisUrl) decorateParam(OrdersController, undefined, 3, InjectPool('cache'))
+decorateMethod(OrdersController, 'create', Post('orders'))
+decorateParam(OrdersController, 'create', 0, Body())
+decorateMethod(OrdersController, 'createDirect', Post('orders-direct'))
+decorateParam(OrdersController, 'createDirect', 0, Body())
+decorateMethod(OrdersController, 'leak', Post('leak'), HttpCode(200))
+decorateMethod(OrdersController, 'release', Post('leak/release'), HttpCode(200))
+
+/** Readiness: every pool's health (`degraded` while a connection is held past the leak threshold). */
+class HealthController {
+  constructor(health, pools) {
+    this.health = health
+    this.pools = pools
+  }
+  ready() {
+    return this.health.check([() => this.pools.isHealthy('database')])
+  }
+}
+Controller('health')(HealthController)
+decorateParam(HealthController, undefined, 0, Inject(HealthCheckService))
+decorateParam(HealthController, undefined, 1, Inject(PoolsHealthIndicator))
+decorateMethod(HealthController, 'ready', Get('ready'), HealthCheck())
+
+class AppModule {}
+Module({
+  imports: [
+    TerminusModule,
+    PoolsModule.forRoot({
+      isGlobal: true,
+      pools: {
+        app: {
+          configFile: { pool: 'app', file: path.join(here, 'pools.config.ts') },
+          drizzle: true,
+          knex: true,
+        },
+        ...(redisUrl ? { cache: { url: redisUrl, pools: { max: 3 } } } : {}),
+      },
+      shutdown: { graceMs: 5_000 },
+    }),
+  ],
+  controllers: [OrdersController, HealthController],
+  providers: [PoolsHealthIndicator],
+})(AppModule)
+
+const prometheus = registerPrometheusMetrics() // prom-client's global registry; finds every pool by itself
+const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] })
+app.getHttpAdapter().get('/metrics', metricsHandler())
+const pool = app.get(getPoolToken('app'))
+await pool.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (id serial PRIMARY KEY, item text NOT NULL, qty int NOT NULL)`)
+await app.listen(0, '127.0.0.1') // a free loopback port, printed below
+const { port } = app.getHttpServer().address()
+const { max } = engineOf(pool).stats()
+console.log(`listening on http://127.0.0.1:${port} (pool "app": max ${max}${redisUrl ? ', pool "cache": Redis' : ''})`)
+
+// Graceful shutdown: Nest stops taking requests, closes Drizzle and Knex, then the pools (within graceMs).
+process.once('SIGTERM', async () => {
+  try {
+    if (redisUrl) await app.get(getPoolToken('cache')).use((redis) => redis.del(cacheKey))
+    await app.close()
+    prometheus.stop()
+    console.log('service: closed')
+  } catch (error) {
+    console.error('service: shutdown failed:', error)
+    process.exitCode = 1
+  }
+})
