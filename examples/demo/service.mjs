@@ -1,12 +1,18 @@
-// The demo's service: NestJS with @pools/nestjs, Drizzle and Knex sharing one @pools engine configured by
+// The demo's service: NestJS with @pools/nestjs, Prisma and Knex sharing one @pools engine configured by
 // ./pools.config.ts (profile from POOLS_ENV), a Terminus health probe and a Prometheus /metrics endpoint.
-// `npm run demo` (examples/demo/run.mjs) starts it; on its own, after `npm run build`:
+// `npm run demo` (examples/demo/run.mjs) starts it, after generating the Prisma client of ./schema.prisma
+// into its temp dir (the first argument; NODE_PATH lets that client find @prisma/client's runtime).
+// By hand, after `npm run build`:
 //
-//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test POOLS_ENV=demo node examples/demo/service.mjs
+//   export PRISMA_CLIENT_OUTPUT=/tmp/demo-client CHECKPOINT_DISABLE=1 PRISMA_SCHEMA_ENGINE_BINARY=$(command -v node)
+//   npx prisma generate --schema examples/demo/schema.prisma
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test POOLS_ENV=demo NODE_PATH=$PWD/node_modules \
+//     node examples/demo/service.mjs $PRISMA_CLIENT_OUTPUT
 //
 // REDIS_URL (optional) adds a `cache` pool (ioredis on the same engine type) that counts the orders.
 // Plain JavaScript: Nest's decorators are applied with Reflect.decorate, so nothing needs compiling.
 import 'reflect-metadata'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Body, Controller, Get, HttpCode, Inject, Module, Post } from '@nestjs/common'
@@ -14,21 +20,17 @@ import { NestFactory } from '@nestjs/core'
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus'
 import { engineOf } from '@pools/core'
 import { metricsHandler, registerPrometheusMetrics } from '@pools/core/prometheus'
-import { getPoolToken, InjectDrizzle, InjectKnex, InjectPool, PoolsModule } from '@pools/nestjs'
+import { getPoolToken, InjectKnex, InjectPool, InjectPrisma, PoolsModule } from '@pools/nestjs'
 import { PoolsHealthIndicator } from '@pools/nestjs/health'
-import { sql } from 'drizzle-orm'
-import { integer, pgTable, serial, text } from 'drizzle-orm/pg-core'
 import pg from 'pg'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const TABLE = 'pools_demo_orders'
-const orders = pgTable(TABLE, {
-  id: serial('id').primaryKey(),
-  item: text('item').notNull(),
-  qty: integer('qty').notNull(),
-})
+// argv[2]: the folder of the generated Prisma client
+const { PrismaClient } = createRequire(import.meta.url)(path.resolve(process.argv[2] ?? 'missing-client', 'index.js'))
 const redisUrl = process.env.REDIS_URL
 const cacheKey = `pools-demo:orders:${process.pid}`
+const NO_CACHE = 'no-cache' // what OrdersController gets for `cache` without Redis
 
 /** Applies TypeScript-style decorators in plain JavaScript. */
 const decorateMethod = (target, name, ...decorators) =>
@@ -39,21 +41,21 @@ const decorateParam = (target, name, index, decorator) =>
 let leaked // the connection POST /leak takes and never gives back (until POST /leak/release)
 
 class OrdersController {
-  constructor(db, knex, pool, cache) {
-    this.db = db
+  constructor(prisma, knex, pool, cache) {
+    this.prisma = prisma
     this.knex = knex
     this.pool = pool
     this.cache = cache
   }
 
-  /** One order: Drizzle writes it, Knex counts them; both borrow from the same engine. */
+  /** One order: Prisma writes it, Knex counts them; both borrow from the same engine. */
   async create(body) {
-    const [row] = await this.db
-      .insert(orders)
-      .values({ item: body?.item ?? 'tea', qty: body?.qty ?? 1 })
-      .returning({ id: orders.id })
+    const row = await this.prisma.order.create({
+      data: { item: body?.item ?? 'tea', qty: body?.qty ?? 1 },
+      select: { id: true },
+    })
     const [{ count }] = await this.knex(TABLE).count({ count: '*' })
-    await this.db.execute(sql`SELECT pg_sleep(0.002)`) // a little server-side work, as a real handler has
+    await this.knex.raw('SELECT pg_sleep(0.002)') // a little server-side work, as a real handler has
     if (this.cache) await this.cache.use((redis) => redis.incr(cacheKey))
     return { id: row.id, orders: Number(count) }
   }
@@ -89,10 +91,10 @@ class OrdersController {
   }
 }
 Controller()(OrdersController)
-decorateParam(OrdersController, undefined, 0, InjectDrizzle('app'))
+decorateParam(OrdersController, undefined, 0, InjectPrisma('app'))
 decorateParam(OrdersController, undefined, 1, InjectKnex('app'))
 decorateParam(OrdersController, undefined, 2, InjectPool('app'))
-if (redisUrl) decorateParam(OrdersController, undefined, 3, InjectPool('cache'))
+decorateParam(OrdersController, undefined, 3, redisUrl ? InjectPool('cache') : Inject(NO_CACHE))
 decorateMethod(OrdersController, 'create', Post('orders'))
 decorateParam(OrdersController, 'create', 0, Body())
 decorateMethod(OrdersController, 'createDirect', Post('orders-direct'))
@@ -124,7 +126,7 @@ Module({
       pools: {
         app: {
           configFile: { pool: 'app', file: path.join(here, 'pools.config.ts') },
-          drizzle: true,
+          prisma: { client: PrismaClient },
           knex: true,
         },
         ...(redisUrl ? { cache: { url: redisUrl, pools: { max: 3 } } } : {}),
@@ -133,7 +135,7 @@ Module({
     }),
   ],
   controllers: [OrdersController, HealthController],
-  providers: [PoolsHealthIndicator],
+  providers: [PoolsHealthIndicator, { provide: NO_CACHE, useValue: null }],
 })(AppModule)
 
 const prometheus = registerPrometheusMetrics() // prom-client's global registry; finds every pool by itself
@@ -146,7 +148,7 @@ const { port } = app.getHttpServer().address()
 const { max } = engineOf(pool).stats()
 console.log(`listening on http://127.0.0.1:${port} (pool "app": max ${max}${redisUrl ? ', pool "cache": Redis' : ''})`)
 
-// Graceful shutdown: Nest stops taking requests, closes Drizzle and Knex, then the pools (within graceMs).
+// Graceful shutdown: Nest stops taking requests, closes Prisma and Knex, then the pools (within graceMs).
 process.once('SIGTERM', async () => {
   try {
     if (redisUrl) await app.get(getPoolToken('cache')).use((redis) => redis.del(cacheKey))

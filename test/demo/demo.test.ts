@@ -76,7 +76,9 @@ function expectEverySection(run: DemoRun): void {
   ]) {
     expect(out).toContain(title)
   }
-  // one service, one engine from the config file, profile "demo"
+  // one service: Prisma (generated offline) and Knex on one engine from the config file, profile "demo"
+  expect(out).toMatch(/Prisma client generated offline from examples\/demo\/schema\.prisma/)
+  expect(out).toContain('Prisma writes and Knex reads on ONE engine')
   expect(out).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+ \(pool "app": max 5/)
   // the pools top view, plain lines (no TTY), while the load runs without a failure
   expect(out).toMatch(/^ {2}\d\d:\d\d:\d\d app used=\d+ idle=\d+ max=5 pending=\d+ .*wait_p95=/m)
