@@ -16,7 +16,12 @@ export default defineConfig({
   $production: { pools: { app: { max: 40, leakDetectionThresholdMs: 30_000 } } },
   $env: {
     // Small on purpose, so that the load queues and `pools top` has something to show; a leak is
-    // reported after 1 s with the line that acquired it.
-    demo: { pools: { app: { max: 5, leakDetectionThresholdMs: 1_000, leakCaptureStack: 'always' } } },
+    // reported after 1 s with the line that acquired it; health looks back 5 s (not 60), so the
+    // probe is back to "up" soon after the load and the leak.
+    demo: {
+      pools: {
+        app: { max: 5, leakDetectionThresholdMs: 1_000, leakCaptureStack: 'always', health: { windowMs: 5_000 } },
+      },
+    },
   },
 })
