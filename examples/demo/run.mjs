@@ -298,14 +298,20 @@ async function main() {
     'the leak report',
   )
   await sleep(100) // the rest of the report's lines
-  const report = serviceLines.slice(serviceLines.findIndex((l, i) => i >= leakFrom && l.includes('possible leak')))
-  const culprit = report.find((line) => /examples[\\/]demo[\\/]service\.mjs:\d+/.test(line))
+  const reportAt = serviceLines.findIndex((line, i) => i >= leakFrom && line.includes('possible leak'))
+  const frames = []
+  for (const line of serviceLines.slice(reportAt + 1)) {
+    if (!/^\s+at /.test(line)) break
+    frames.push(line)
+  }
+  const report = [serviceLines[reportAt], ...frames]
+  const culprit = frames.find((line) => /examples[\\/]demo[\\/]service\.mjs:\d+/.test(line))
   say(`  ${report[0]}`)
   const upTo = culprit === undefined ? Math.min(4, report.length - 1) : report.indexOf(culprit)
   for (const line of report.slice(1, upTo + 1)) {
     say(`  ${line}${line === culprit ? '   <-- the line that leaked it' : ''}`)
   }
-  say(`  ... (${report.length - 1} frames in all)`)
+  say(`  ... (${frames.length} frames in all)`)
   check(culprit !== undefined, `the report names the line: ${culprit?.trim().replace(/^at /, '') ?? 'not found'}`)
 
   section('6. Health: degraded, and back')
@@ -335,20 +341,25 @@ async function main() {
   )
 
   section('8. Graceful shutdown')
-  say('SIGTERM: Nest stops taking requests, closes Prisma and Knex, then the pools')
-  const closingFrom = serviceLines.length
-  service.child.kill('SIGTERM')
-  serviceExit = await Promise.race([service.exited, timeout(15_000)])
-  for (const line of serviceLines.slice(closingFrom)) say(`  ${line}`)
-  check(serviceExit.code === 0, `the service exited with code ${serviceExit.code}`)
   const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
-    const { rows } = await client.query(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'pools-demo%'",
-    )
-    say(`pg_stat_activity: ${rows[0].n} connections of the service left on the server`)
-    check(rows[0].n === 0, 'nothing left on the server')
+    const serviceConnections = async () => {
+      const { rows } = await client.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'pools-demo%'",
+      )
+      return rows[0].n
+    }
+    say(`pg_stat_activity: ${await serviceConnections()} connections of the service on the server`)
+    say('SIGTERM: Nest stops taking requests, closes Prisma and Knex, then the pools')
+    const closingFrom = serviceLines.length
+    service.child.kill('SIGTERM')
+    serviceExit = await Promise.race([service.exited, timeout(15_000)])
+    for (const line of serviceLines.slice(closingFrom)) say(`  ${line}`)
+    check(serviceExit.code === 0, `the service exited with code ${serviceExit.code}`)
+    const left = await serviceConnections()
+    say(`pg_stat_activity: ${left} connections of the service left on the server`)
+    check(left === 0, 'nothing left on the server')
     await client.query('DROP TABLE IF EXISTS pools_demo_orders')
   } finally {
     await client.end()

@@ -104,6 +104,7 @@ function expectEverySection(run: DemoRun): void {
   )
   expect(out).toMatch(/pools_connection_leaks_total\{db_client_connection_pool_name="app"\} 1/)
   // graceful shutdown, checked on the server by the demo itself
+  expect(out).toMatch(/pg_stat_activity: [1-9]\d* connections of the service on the server/)
   expect(out).toContain('service: closed')
   expect(out).toContain('pg_stat_activity: 0 connections of the service left on the server')
   expect(out).not.toContain('FAILED')
