@@ -187,7 +187,8 @@ async function generatePrismaClient(dir) {
       PRISMA_CLIENT_OUTPUT: dir,
       PRISMA_SCHEMA_ENGINE_BINARY: process.execPath, // any existing file: generate does not run it
       PRISMA_HIDE_UPDATE_MESSAGE: '1',
-      CHECKPOINT_DISABLE: '1', // no update check, nothing written to ~/.cache
+      CHECKPOINT_DISABLE: '1', // no update check
+      XDG_CACHE_HOME: path.join(path.dirname(dir), 'cache'), // its "last generate" marker goes to our temp dir
     },
   })
   const { code } = await Promise.race([generate.exited, timeout(60_000)])
