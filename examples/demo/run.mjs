@@ -347,7 +347,7 @@ async function main() {
   try {
     const serviceConnections = async () => {
       const { rows } = await client.query(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name LIKE 'pools-demo%'",
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'pools-demo%'",
       )
       return rows[0].n
     }
