@@ -1,4 +1,4 @@
-// `npm run demo`: a real service on the @pools engine, under load, in about half a minute.
+// `npm run demo`: a real service on the @pools engine, under load, in 10-20 seconds.
 //
 //   npm run demo                                  # builds, then runs this file
 //   node examples/demo/run.mjs                    # after `npm run build`
@@ -9,10 +9,10 @@
 // 2. The service (./service.mjs): NestJS + @pools/nestjs, Prisma (client generated offline from
 //    ./schema.prisma) and Knex on one engine from ./pools.config.ts (profile "demo"), with /health/ready
 //    and a Prometheus /metrics endpoint.
-// Everything it writes goes into one temp dir (pools-demo-*), removed at the end.
 // 3. Bounded load on loopback while `pools top` reads /metrics; the same load with a new connection per
 //    request, side by side; a leaked connection and its report; the health probe degraded and back; a
 //    scrape excerpt; a graceful shutdown, checked in pg_stat_activity; everything removed.
+// Everything it writes goes into one temp dir (pools-demo-*), removed at the end (Ctrl-C too).
 // Plain lines only (fine in a pipe or CI). Exit code 0 when every step checked out, 1 otherwise.
 import { spawn } from 'node:child_process'
 import { chmod, mkdtemp, rm } from 'node:fs/promises'
@@ -66,11 +66,9 @@ async function startEmbeddedPostgres(baseDir) {
       if (!before.get(signal).has(listener)) process.removeListener(signal, listener)
     }
   }
-  const port = await freePort()
   const log = []
-  const server = new EmbeddedPostgres({
+  const options = {
     databaseDir: path.join(baseDir, 'data'),
-    port,
     user: 'postgres',
     password: 'demo',
     persistent: false,
@@ -79,20 +77,35 @@ async function startEmbeddedPostgres(baseDir) {
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off'],
     onLog: (message) => log.push(message),
     onError: (message) => log.push(String(message)),
-  })
-  try {
-    await server.initialise()
-    await server.start()
-  } catch (error) {
-    throw new Error(`embedded PostgreSQL did not start: ${error?.message ?? 'no reason given'}\n${log.join('')}`)
   }
-  cleanups.push(async () => {
-    const child = server.process // undefined once stopped
-    if (!child || child.exitCode !== null || child.signalCode !== null) return // gone already (Ctrl-C reaches it too)
-    await Promise.race([server.stop(), timeout(15_000)])
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  await new EmbeddedPostgres(options).initialise().catch((error) => {
+    throw new Error(`embedded PostgreSQL: initdb failed: ${error?.message ?? ''}\n${log.join('').trim()}`)
   })
-  return { url: `postgres://postgres:demo@127.0.0.1:${port}/postgres`, port }
+  // A port that was free a moment ago may be taken when the server binds it: then try another one.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort()
+    const server = new EmbeddedPostgres({ ...options, port })
+    const stop = async () => {
+      const child = server.process // undefined once stopped
+      if (!child || child.exitCode !== null || child.signalCode !== null) return // gone (Ctrl-C reaches it too)
+      await Promise.race([server.stop(), timeout(15_000)])
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    }
+    cleanups.push(stop)
+    const started = await Promise.race([
+      server.start().then(
+        () => true,
+        () => false,
+      ),
+      timeout(30_000).then(() => false),
+    ])
+    if (started) return { url: `postgres://postgres:demo@127.0.0.1:${port}/postgres`, port }
+    await stop()
+    if (attempt === 3 || !/already in use|could not bind/i.test(log.join(''))) {
+      throw new Error(`embedded PostgreSQL did not start:\n${log.join('').trim()}`)
+    }
+    log.length = 0
+  }
 }
 
 /** Does a Redis answer PING on 127.0.0.1:6379 within half a second? */
