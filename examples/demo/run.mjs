@@ -260,12 +260,11 @@ async function main() {
       await service.exited
     }
   })
-  await Promise.race([
-    waitFor(() => base !== undefined, 30_000, 'the service to listen'),
-    service.exited.then(({ code }) => {
-      throw new Error(`the service exited (${code}) before listening:\n${service.output.text}`)
-    }),
-  ])
+  const gone = () => service.child.exitCode !== null || service.child.signalCode !== null
+  await waitFor(() => base !== undefined || gone(), 30_000, 'the service to listen')
+  if (base === undefined) {
+    throw new Error(`the service exited (${service.child.exitCode}) before listening:\n${service.output.text}`)
+  }
   say(serviceLines.find((line) => line.startsWith('listening')))
 
   section('3. Load, and what the pool is doing (pools top)')
@@ -411,7 +410,8 @@ try {
 } catch (error) {
   failure = error
 }
-failure ??= await cleanUp()
+const cleanupFailure = await cleanUp()
+failure ??= cleanupFailure
 section('Done')
 if (failure) {
   say(`the demo failed: ${failure?.stack ?? failure}`)
