@@ -120,6 +120,18 @@ describe('npm run demo (examples/demo/run.mjs)', () => {
     expect(demoTempDirs().filter((name) => !before.has(name))).toEqual([])
     expect(demoProcesses()).toEqual([])
   }, 120_000)
+
+  it('fails with exit code 1 and the reason when the database cannot be reached, and still cleans up', async () => {
+    const before = new Set(demoTempDirs())
+    const run = await runDemo('postgres://postgres:demo-secret@127.0.0.1:1/nowhere')
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain('using DATABASE_URL postgres://postgres:***@127.0.0.1:1/nowhere')
+    expect(run.stdout).toMatch(/the demo failed: Error: the service exited \(1\) before listening/)
+    expect(run.stdout).toContain('ECONNREFUSED')
+    expect(`${run.stdout}${run.stderr}`).not.toContain('demo-secret')
+    expect(demoTempDirs().filter((name) => !before.has(name))).toEqual([])
+    expect(demoProcesses()).toEqual([])
+  }, 120_000)
 })
 
 describeWithPostgres('npm run demo with DATABASE_URL', () => {
