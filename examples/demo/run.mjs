@@ -414,7 +414,7 @@ const cleanupFailure = await cleanUp()
 failure ??= cleanupFailure
 section('Done')
 if (failure) {
-  say(`the demo failed: ${failure?.stack ?? failure}`)
+  say(`the demo failed: ${failure?.message ?? failure}`)
   process.exitCode = 1
 } else if (problems.length > 0) {
   say(`${problems.length} check(s) failed: ${problems.join('; ')}`)

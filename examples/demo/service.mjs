@@ -142,8 +142,14 @@ const prometheus = registerPrometheusMetrics() // prom-client's global registry;
 const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] })
 app.getHttpAdapter().get('/metrics', metricsHandler())
 const pool = app.get(getPoolToken('app'))
-await pool.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (id serial PRIMARY KEY, item text NOT NULL, qty int NOT NULL)`)
-await app.listen(0, '127.0.0.1') // a free loopback port, printed below
+try {
+  await pool.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (id serial PRIMARY KEY, item text NOT NULL, qty int NOT NULL)`)
+  await app.listen(0, '127.0.0.1') // a free loopback port, printed below
+} catch (error) {
+  console.error(`service: could not start: ${error.message}`) // PoolError messages carry no password
+  await app.close().catch(() => {})
+  process.exit(1)
+}
 const { port } = app.getHttpServer().address()
 const { max } = engineOf(pool).stats()
 console.log(`listening on http://127.0.0.1:${port} (pool "app": max ${max}${redisUrl ? ', pool "cache": Redis' : ''})`)

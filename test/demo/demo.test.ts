@@ -126,7 +126,7 @@ describe('npm run demo (examples/demo/run.mjs)', () => {
     const run = await runDemo('postgres://postgres:demo-secret@127.0.0.1:1/nowhere')
     expect(run.code).toBe(1)
     expect(run.stdout).toContain('using DATABASE_URL postgres://postgres:***@127.0.0.1:1/nowhere')
-    expect(run.stdout).toMatch(/the demo failed: Error: the service exited \(1\) before listening/)
+    expect(run.stdout).toMatch(/the demo failed: the service exited \(1\) before listening/)
     expect(run.stdout).toContain('ECONNREFUSED')
     expect(`${run.stdout}${run.stderr}`).not.toContain('demo-secret')
     expect(demoTempDirs().filter((name) => !before.has(name))).toEqual([])
