@@ -31,6 +31,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { writeCharts } from './charts.mjs'
 import { DEFAULT_POOLS, OURS, POOL_NAMES } from './lib/adapters.mjs'
 import {
   connectionFromEnv,
@@ -473,6 +474,7 @@ if (args.write) {
   writeFileSync(path.join(dir, 'latest.json'), json)
   writeFileSync(path.join(dir, 'latest.md'), report.markdown)
   console.error(`wrote bench/results/${stamp}.json, bench/results/latest.json, bench/results/latest.md`)
+  writeCharts() // docs/benchmarks/*.svg follow the new results (a --quick run's are not drawn)
 }
 if (runs.some((r) => !r.ok)) process.exitCode = 1
 // Asked for the pg scenarios explicitly and could not run them: that is a failure, not a skip.

@@ -28,6 +28,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
+import { writeCharts } from '../charts.mjs'
 import { median } from '../lib/stats.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -264,4 +265,5 @@ if (args.write) {
     writeFileSync(path.join(dir, 'ioredis-latest.md'), `${markdown}\n`)
   }
   console.log(`wrote bench/results/${base}.{json,md}`)
+  writeCharts() // docs/benchmarks/*.svg follow the new results (a --quick run's are not drawn)
 }

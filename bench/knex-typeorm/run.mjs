@@ -24,6 +24,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import mysql from 'mysql2/promise'
 import pg from 'pg'
+import { writeCharts } from '../charts.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '../..')
@@ -165,4 +166,5 @@ if (args.write) {
   const file = path.join(dir, `knex-typeorm-${new Date().toISOString().replace(/:/g, '-')}.json`)
   writeFileSync(file, `${JSON.stringify({ args, node: process.version, results }, null, 2)}\n`)
   console.log(`\nwritten ${path.relative(root, file)}`)
+  writeCharts() // docs/benchmarks/*.svg follow the new results (a --quick run's are not drawn)
 }

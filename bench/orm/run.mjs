@@ -24,6 +24,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { writeCharts } from '../charts.mjs'
 import { connectionFromEnv, describeConnection, probe, withClient } from '../lib/pg.mjs'
 import { median } from '../lib/stats.mjs'
 import { mysqlFromEnv, probeMysql, withMysql } from './mysql.mjs'
@@ -177,4 +178,5 @@ if (write) {
     `${JSON.stringify({ kind: 'orm', date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, rounds, options: { ...options, conn: describeConnection(conn), mysql: `${mysqlConn.user}@${mysqlConn.host}:${mysqlConn.port}/${mysqlConn.database}` }, summary, runs }, null, 2)}\n`,
   )
   console.log(`\nwritten: ${path.relative(root, file)}`)
+  writeCharts() // docs/benchmarks/*.svg follow the new results
 }
