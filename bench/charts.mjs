@@ -203,7 +203,7 @@ function knexTypeormChart(kt, source) {
   const rounds = kt.args?.rounds
   return barChart({
     title: 'Knex and TypeORM on @pools ÷ on their usual pool',
-    subtitle: `ratio as the runner reports it, whiskers min–max of the ${rounds} per-round ratios. Source: ${source}`,
+    subtitle: `median of ${rounds} per-round ratios (as the runner reports it), whiskers min–max. Source: ${source}`,
     rows,
     panels: [
       {
