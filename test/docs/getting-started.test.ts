@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { readdir, readFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -64,15 +64,33 @@ describe('docs/getting-started.md', () => {
   })
 })
 
-/** Generates the Prisma client examples/prisma/schema.prisma describes, as the page's first command does. */
+/**
+ * Generates the Prisma client of examples/prisma/schema.prisma (the page's first Prisma command) if it is
+ * not there yet. test/examples runs examples/prisma, which generates the same client, maybe at the same
+ * time: so this generates into a directory of its own beside it (same depth, so the client resolves the
+ * same runtime) and renames it into place, keeping the other one if it won.
+ */
 async function generatePrismaClient(): Promise<void> {
-  if (existsSync(path.join(root, 'node_modules', '.cache', 'pools-prisma-example', 'client'))) return
-  const cli = createRequire(import.meta.url).resolve('prisma/build/index.js')
-  await run(process.execPath, [cli, 'generate', '--schema', 'examples/prisma/schema.prisma'], {
-    cwd: root,
-    env: { PRISMA_SCHEMA_ENGINE_BINARY: process.execPath, PRISMA_HIDE_UPDATE_MESSAGE: '1', ...process.env },
-    timeout: 120_000,
-  })
+  const cache = path.join(root, 'node_modules', '.cache', 'pools-prisma-example')
+  const target = path.join(cache, 'client')
+  if (existsSync(target)) return
+  const own = `client-${process.pid}-${Date.now()}`
+  const schema = path.join(cache, `${own}.prisma`)
+  await mkdir(cache, { recursive: true })
+  const source = await readFile(path.join(root, 'examples', 'prisma', 'schema.prisma'), 'utf8')
+  await writeFile(schema, source.replace(/output\s*=\s*"[^"]*"/, `output = "./${own}"`))
+  try {
+    const cli = createRequire(import.meta.url).resolve('prisma/build/index.js')
+    await run(process.execPath, [cli, 'generate', '--schema', schema], {
+      cwd: root,
+      env: { PRISMA_SCHEMA_ENGINE_BINARY: process.execPath, PRISMA_HIDE_UPDATE_MESSAGE: '1', ...process.env },
+      timeout: 120_000,
+    })
+    await rename(path.join(cache, own), target).catch(() => {}) // another run got there first: keep its client
+  } finally {
+    await rm(schema, { force: true })
+    await rm(path.join(cache, own), { recursive: true, force: true })
+  }
 }
 
 for (const service of ['postgres', 'mysql', 'redis'] as const) {
