@@ -1,7 +1,8 @@
 /**
  * Every runnable example under examples/ runs as its header says and exits 0 by itself (CI smoke test).
  * examples/ioredis, examples/knex and examples/typeorm have their own tests (test/ioredis/example.test.ts,
- * test/typeorm/examples.test.ts); this file covers the others. Needs the build (`npm test` builds first).
+ * test/typeorm/examples.test.ts), examples/demo has test/demo/demo.test.ts and examples/getting-started has
+ * test/docs/getting-started.test.ts; this file covers the others. Needs the build (`npm test` builds first).
  */
 import { execFile } from 'node:child_process'
 import path from 'node:path'

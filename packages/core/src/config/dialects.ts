@@ -444,7 +444,7 @@ export const postgresUrlDialect: OptionDialect = freezeDialect({
       'pgbouncer',
       'boolean',
       null,
-      "Prisma's transaction-pooler flag (the pg drop-in's `poolerMode: 'transaction'`)",
+      "Prisma's transaction-pooler flag; the pg drop-in does not read it: give its Pool `poolerMode: 'transaction'` instead",
       {
         keep: true,
       },
