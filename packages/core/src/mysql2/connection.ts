@@ -87,16 +87,18 @@ function errorNumber(packet: ReceivedPacket | null | undefined): number {
  * connection may be lent again.
  *
  * Kept cheap on purpose: it runs for every statement. One `end` listener per
- * statement; the server status flags are mysql2's own (`connection.serverStatus`,
- * updated from the handshake and every OK and EOF packet); a session-ending error
+ * statement, which also keeps mysql2's own status flags (`connection.serverStatus`,
+ * updated from every OK and EOF packet) as they are when it ends; a session-ending error
  * is seen on the ERR packet itself, before any callback runs.
  */
 export class PooledConnection extends PoolConnectionBase {
+  /** mysql2's server status flags when the last statement ended (undefined: none yet, or reset since). */
+  declare _poolsStatus: number | undefined
   /** Statements queued or running. */
   declare _poolsRunning: number | undefined
   /** A statement failed with an error that ends the session (KILL, shutdown, wait_timeout). */
   declare _poolsSessionEnded: boolean | undefined
-  /** mysql2's server status flags: the handshake's, then those of the last OK or EOF packet. */
+  /** mysql2's server status flags, from the last OK or EOF packet (mysql2 keeps them on the connection). */
   declare serverStatus: number | undefined
 
   /**
@@ -121,6 +123,7 @@ export class PooledConnection extends PoolConnectionBase {
       // Before pool.query()'s own 'end' listener (its release), which mysql2 adds after this call.
       command.on('end', () => {
         this._poolsRunning = (this._poolsRunning ?? 1) - 1
+        this._poolsStatus = this.serverStatus
       })
     }
     return super.addCommand(command)
@@ -140,10 +143,7 @@ export class PooledConnection extends PoolConnectionBase {
  */
 export function mayBeInTransaction(connection: PooledConnection): boolean {
   if ((connection._poolsRunning ?? 0) > 0) return true
-  const status =
-    typeof connection.serverStatus === 'number'
-      ? connection.serverStatus
-      : (connection._handshakePacket?.statusFlags ?? SERVER_STATUS_AUTOCOMMIT)
+  const status = connection._poolsStatus ?? connection._handshakePacket?.statusFlags ?? SERVER_STATUS_AUTOCOMMIT
   return (status & SERVER_STATUS_IN_TRANS) !== 0 || (status & SERVER_STATUS_AUTOCOMMIT) === 0
 }
 

@@ -294,9 +294,15 @@ export function driverFromConfig(connectionConfig: Mysql2ConnectionConfig, setti
     driver.reset = (resource) =>
       new Promise<void>((resolve, reject) => {
         const connection = resource as unknown as PooledConnection
-        // mysql2 clears its client-side prepared statement cache, and takes the server status of the OK
-        // packet, when the reset succeeds.
-        connection.reset((error) => (error ? reject(error) : resolve()))
+        // mysql2 clears its client-side prepared statement cache when the reset succeeds.
+        connection.reset((error) => {
+          if (error) {
+            reject(error)
+            return
+          }
+          connection._poolsStatus = undefined
+          resolve()
+        })
       })
   }
   states.set(driver, state)
