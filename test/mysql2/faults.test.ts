@@ -76,6 +76,42 @@ describeWithMysql('@pools/core/mysql2 faults', () => {
     expect(pool.stats().counters.destroyedBy.broken).toBe(1)
   })
 
+  it('KILL during a conn.query(): a release inside the error callback never lends the killed session again', async () => {
+    const pool = ctx.pool({ connectionLimit: 1 })
+    const conn = await getConnection(pool)
+    const threadId = conn.threadId
+    // released and borrowed again synchronously in the error callback, before the socket's close can be
+    // seen: the ERR packet alone must mark the session ended
+    const next = new Promise<{ error: unknown; threadId: number }>((resolve, reject) => {
+      conn.query('SELECT SLEEP(5)', (error: unknown) => {
+        conn.release()
+        pool.getConnection((acquireError, again) => {
+          if (acquireError) reject(acquireError)
+          else {
+            resolve({ error, threadId: again.threadId })
+            again.release()
+          }
+        })
+      })
+    })
+    await vi.waitFor(
+      async () => {
+        const row = await ctx.adminRow<{ n: number }>(
+          "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ? AND INFO LIKE 'SELECT SLEEP%'",
+          [threadId],
+        )
+        expect(Number(row.n)).toBe(1)
+      },
+      { timeout: 2_000, interval: 20 },
+    )
+    await ctx.admin.query('KILL ?', [threadId])
+    const { error, threadId: nextThreadId } = await next
+    expect(error).toMatchObject({ code: expect.stringMatching(SERVER_ENDED) })
+    expect(nextThreadId).not.toBe(threadId)
+    expect(await scalar(pool, 'SELECT 1')).toBe(1)
+    expect(pool.stats().counters.destroyedBy.broken).toBe(1)
+  })
+
   it('wait_timeout closing idle connections: no crash, the next query opens a fresh one', async () => {
     const pool = ctx.pool({ connectionLimit: 2 })
     pool.on('connection', (conn: PoolConnection) => {

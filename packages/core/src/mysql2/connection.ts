@@ -29,6 +29,7 @@ interface ConnectionInternals {
   _command?: unknown
   _handshakePacket?: { statusFlags?: number } | null
   addCommand(command: unknown): unknown
+  handlePacket(packet?: unknown): unknown
 }
 
 type PoolConnectionClass = new (
@@ -50,17 +51,10 @@ const realEnd = (mysql as unknown as { Connection: { prototype: { end(this: unkn
  */
 const SESSION_ENDING_ERRNOS = new Set([1053, 1927, 3169, 4031])
 
-function endsSession(error: unknown): boolean {
-  return (
-    typeof error === 'object' && error !== null && SESSION_ENDING_ERRNOS.has((error as { errno?: number }).errno ?? 0)
-  )
-}
-
-/** A statement (Query or Execute) command: the ones whose OK packets carry the server status. */
+/** A statement (Query or Execute) command. */
 interface StatementCommand {
   sql: unknown
-  onResult?: ((error: unknown, ...rest: unknown[]) => unknown) | null
-  on(event: 'result' | 'end' | 'error', listener: (value?: unknown) => void): unknown
+  on(event: 'end', listener: () => void): unknown
 }
 
 function isStatement(command: unknown): command is StatementCommand {
@@ -72,19 +66,40 @@ function isStatement(command: unknown): command is StatementCommand {
   )
 }
 
+/** The bytes of a received packet mysql2 hands to `handlePacket` (its `Packet`). */
+interface ReceivedPacket {
+  buffer: Buffer
+  offset: number
+}
+
+/** The errno of an ERR packet (first byte 0xff, then the errno, little-endian); 0 for any other packet. */
+function errorNumber(packet: ReceivedPacket | null | undefined): number {
+  if (packet == null) return 0
+  const { buffer, offset } = packet
+  if (buffer === undefined || buffer[offset] !== 0xff || offset + 2 >= buffer.length) return 0
+  return buffer[offset + 1]! | (buffer[offset + 2]! << 8)
+}
+
 /**
  * mysql2's `PoolConnection`, still `instanceof PoolConnection`, that also
- * remembers the server status flags of the last OK packet it received (mysql2
- * parses them into every `ResultSetHeader` but keeps none on the connection).
- * That is how a release knows, for free, whether a transaction may be open.
+ * counts its running statements and notices an error that ends the session, so
+ * a release knows, for free, whether a transaction may be open and whether the
+ * connection may be lent again.
+ *
+ * Kept cheap on purpose: it runs for every statement. One `end` listener per
+ * statement, which also keeps mysql2's own status flags (`connection.serverStatus`,
+ * updated from every OK and EOF packet) as they are when it ends; a session-ending error
+ * is seen on the ERR packet itself, before any callback runs.
  */
 export class PooledConnection extends PoolConnectionBase {
-  /** Server status flags of the last OK packet (undefined: none yet, or reset: the handshake's apply). */
+  /** mysql2's server status flags when the last statement ended (undefined: none yet, or reset since). */
   declare _poolsStatus: number | undefined
   /** Statements queued or running. */
   declare _poolsRunning: number | undefined
   /** A statement failed with an error that ends the session (KILL, shutdown, wait_timeout). */
   declare _poolsSessionEnded: boolean | undefined
+  /** mysql2's server status flags, from the last OK or EOF packet (mysql2 keeps them on the connection). */
+  declare serverStatus: number | undefined
 
   /**
    * What `JSON.stringify` shows of a connection (e.g. in a logged `pool.leaks()` report): who it is, never
@@ -105,44 +120,26 @@ export class PooledConnection extends PoolConnectionBase {
   override addCommand(command: unknown): unknown {
     if (isStatement(command)) {
       this._poolsRunning = (this._poolsRunning ?? 0) + 1
-      command.on('result', (value) => observe(this, value))
+      // Before pool.query()'s own 'end' listener (its release), which mysql2 adds after this call.
       command.on('end', () => {
         this._poolsRunning = (this._poolsRunning ?? 1) - 1
+        this._poolsStatus = this.serverStatus
       })
-      // Seen before the caller's callback and before pool.query() releases on 'end'.
-      const onResult = command.onResult
-      if (typeof onResult === 'function') {
-        command.onResult = (error, ...rest) => {
-          if (error && endsSession(error)) this._poolsSessionEnded = true
-          return onResult.call(command, error, ...rest)
-        }
-      } else {
-        command.on('error', (error) => {
-          if (endsSession(error)) this._poolsSessionEnded = true
-        })
-      }
     }
     return super.addCommand(command)
   }
-}
 
-/** Record the status flags of an OK packet (`ResultSetHeader`); rows of a streamed SELECT are ignored. */
-function observe(connection: PooledConnection, value: unknown): void {
-  if (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { serverStatus?: unknown }).serverStatus === 'number' &&
-    'affectedRows' in value &&
-    'insertId' in value
-  ) {
-    connection._poolsStatus = (value as unknown as { serverStatus: number }).serverStatus
+  // Every packet received; an ERR packet is seen here before mysql2 reports it to any callback or listener.
+  override handlePacket(packet?: ReceivedPacket | null): unknown {
+    if (SESSION_ENDING_ERRNOS.has(errorNumber(packet))) this._poolsSessionEnded = true
+    return super.handlePacket(packet)
   }
 }
 
 /**
- * May a transaction be open on this connection? True when the last OK packet
+ * May a transaction be open on this connection? True when the last OK or EOF packet
  * had SERVER_STATUS_IN_TRANS, when autocommit is off (any statement may have
- * opened one; a SELECT's status is not seen), or when a statement is still running.
+ * opened one), or when a statement is still running.
  */
 export function mayBeInTransaction(connection: PooledConnection): boolean {
   if ((connection._poolsRunning ?? 0) > 0) return true
