@@ -2,25 +2,9 @@
  * How an adapter tells a pool built by `@pools/core` from a driver's own pool, without `instanceof`
  * (which fails when two copies of `@pools/core`, or of `pg`, are loaded, or when a bundler renamed the class).
  */
+import { hasEngine } from '@pools/core'
 
-/**
- * The symbol every @pools facade exposes its engine under (`Symbol.for`, so it is shared across copies).
- *
- * @example
- * ```ts
- * const engine = (pool as { [ENGINE]?: { stats(): unknown } })[ENGINE]
- * ```
- */
-export const ENGINE: unique symbol = Symbol.for('@pools/core.engine') as never
-
-interface EngineLike {
-  stats(): unknown
-}
-
-function hasEngine(value: Record<PropertyKey, unknown>, property: PropertyKey): boolean {
-  const engine = value[property] as EngineLike | undefined
-  return engine !== null && typeof engine === 'object' && typeof engine.stats === 'function'
-}
+export { ENGINE } from '@pools/core'
 
 /**
  * A `pg.Pool` from `@pools/core/pg` (any copy, minified or not).
@@ -33,7 +17,7 @@ function hasEngine(value: Record<PropertyKey, unknown>, property: PropertyKey): 
 export function isPoolsPgPool(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return false
   const candidate = value as Record<PropertyKey, unknown>
-  return typeof candidate.connect === 'function' && (hasEngine(candidate, ENGINE) || hasEngine(candidate, 'pools'))
+  return typeof candidate.connect === 'function' && hasEngine(candidate)
 }
 
 /**
@@ -74,7 +58,5 @@ export function className(value: unknown): string {
 export function isPoolsMariadbPool(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return false
   const candidate = value as Record<PropertyKey, unknown>
-  return (
-    typeof candidate.getConnection === 'function' && (hasEngine(candidate, ENGINE) || hasEngine(candidate, 'engine'))
-  )
+  return typeof candidate.getConnection === 'function' && hasEngine(candidate)
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as core from '../index.js'
 import { setup, thrown } from './__fixtures__/driver.js'
-import { ENGINE, engineOf } from './engine-handle.js'
+import { ENGINE, engineOf, hasEngine } from './engine-handle.js'
 
 describe('ENGINE and engineOf()', () => {
   it('ENGINE is the registered symbol every copy of the package agrees on', () => {
@@ -50,6 +50,25 @@ describe('ENGINE and engineOf()', () => {
       const error = thrown(() => engineOf(value), 'POOL_CONFIG_INVALID')
       expect(error.message).toMatch(/engineOf\(\) needs a @pools\/core Pool/)
     }
+  })
+})
+
+describe('hasEngine()', () => {
+  it('is engineOf() without the throw: true for a pool and a facade, false for anything else', () => {
+    const { pool } = setup({ max: 1 })
+    const facade = {
+      get [ENGINE]() {
+        return pool
+      },
+    }
+    expect([hasEngine(pool), hasEngine(facade)]).toEqual([true, true])
+    const throwing = {
+      get [ENGINE](): never {
+        throw new Error('boom')
+      },
+    }
+    for (const other of [null, undefined, 1, 'x', {}, { [ENGINE]: {} }, throwing]) expect(hasEngine(other)).toBe(false)
+    expect(core.hasEngine).toBe(hasEngine)
   })
 })
 

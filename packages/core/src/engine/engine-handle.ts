@@ -43,6 +43,26 @@ function isEngine(value: unknown): value is Pool<unknown> {
 }
 
 /**
+ * Does `value` expose a `@pools/core` engine under {@link ENGINE} (a facade from any copy of the
+ * package, minified or not, or a `Pool` itself)? The non-throwing form of {@link engineOf}, for
+ * adapters that accept either one of our pools or a driver's own.
+ *
+ * @example
+ * ```ts
+ * import { hasEngine } from '@pools/core'
+ * hasEngine(new Pool(options)) // true for @pools/core/pg's Pool, false for pg's own
+ * ```
+ */
+export function hasEngine(value: unknown): value is HasEngine {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false
+  try {
+    return isEngine((value as { [ENGINE]?: unknown })[ENGINE])
+  } catch {
+    return false
+  }
+}
+
+/**
  * The `@pools/core` {@link Pool} behind a facade (or the pool itself), for exporters, health
  * checks and adapters that work with any drop-in.
  *

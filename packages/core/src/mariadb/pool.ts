@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { Connection } from 'mariadb'
 import {
   createPool as createEnginePool,
+  ENGINE,
   type Pool as EnginePool,
   isPoolError,
   type LeakReport,
@@ -24,7 +25,6 @@ import { type PoolOptions, resolveOptions } from './options.js'
 export type PoolConnection = Connection & { release(): Promise<void> }
 
 type QueryArgs = Parameters<Connection['query']>
-const ENGINE = Symbol.for('@pools/core.engine')
 
 /**
  * The `mariadb` driver's promise pool (`mariadb.createPool()`), backed by the @pools engine: `getConnection()`,
