@@ -21,8 +21,8 @@ import { dataSourceEngines, withPools as typeormWithPools } from '@pools/typeorm
 import { sql } from 'drizzle-orm'
 import knex from 'knex'
 import { DataSource } from 'typeorm'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { useMysql, usePostgres, useRedis } from '../harness/index.js'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { describeWithServices, useMysql, usePostgres, useRedis } from '../harness/index.js'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pools-file-pool-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -53,7 +53,7 @@ const code = (fn: () => unknown): string | undefined => {
   return undefined
 }
 
-describe('a pool of the config file, in every package', () => {
+describeWithServices(['postgres', 'mysql', 'redis'], 'a pool of the config file, in every package', () => {
   let pgDb = ''
   let mysqlDb = ''
   let orders: ResolvedPool

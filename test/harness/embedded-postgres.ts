@@ -160,7 +160,10 @@ function installExitHook(): void {
   })
 }
 
-const DEFAULT_PASSWORD = 'postgres'
+/** Distinctive, so redaction tests can assert it never appears in an error, event, scrape or health body. */
+const DEFAULT_PASSWORD = 'pools-embedded-pw-7f3a'
+/** Named per password: a template left by an older harness (another password) is never reused. */
+const TEMPLATE_DIR = 'template-pw2'
 
 async function initdb(dataDir: string, password: string, ids: Ids | undefined): Promise<void> {
   const bin = embeddedPostgresBinaries()
@@ -204,10 +207,10 @@ const templates = new Map<string, Promise<string>>()
  */
 function ensureTemplate(parentDir: string, ids: Ids | undefined): Promise<string> {
   let promise = templates.get(parentDir)
-  if (promise && !existsSync(path.join(parentDir, 'template', 'PG_VERSION'))) promise = undefined
+  if (promise && !existsSync(path.join(parentDir, TEMPLATE_DIR, 'PG_VERSION'))) promise = undefined
   if (!promise) {
     promise = (async () => {
-      const final = path.join(parentDir, 'template')
+      const final = path.join(parentDir, TEMPLATE_DIR)
       if (existsSync(path.join(final, 'PG_VERSION'))) return final
       const buildDir = await mkdtemp(path.join(parentDir, 'template-build-'))
       try {

@@ -20,7 +20,8 @@ import { describeWithPostgres, type PostgresDatabase, usePostgres } from '../har
 import { uniqueName } from '../pg/helpers.js'
 
 const POOL = 'db_client_connection_pool_name'
-const PASSWORD = 'metrics-secret-5d1c'
+/** Put in every pool's URL; never in a scrape. The server's real password when it has one (embedded PostgreSQL), else any (trust auth). */
+let password = 'metrics-secret-5d1c'
 const LABELS = new Set([POOL, 'db_client_connection_state', 'pools_destroy_reason'])
 
 /** Every metric name the dashboard's queries and variables read (a `__name__=~` regex stays a regex). */
@@ -67,13 +68,13 @@ describeWithPostgres('metrics scraped from a real workload', () => {
     const response = await fetch(url)
     expect(response.status).toBe(200)
     const text = await response.text()
-    expect(text).not.toContain(PASSWORD)
+    expect(text).not.toContain(password)
     return parseExposition(text)
   }
 
   function make(name: string, extra: Record<string, unknown> = {}): Pool {
     const pool = new Pool({
-      connectionString: `postgres://postgres:${PASSWORD}@${db.config.host}:${db.config.port}/${db.config.database}`,
+      connectionString: `postgres://${encodeURIComponent(db.config.user)}:${encodeURIComponent(password)}@${db.config.host}:${db.config.port}/${db.config.database}`,
       max: 3,
       pools: { name, timingSampleEvery: 1, acquireTimeoutMs: 300, ...extra },
     })
@@ -83,6 +84,7 @@ describeWithPostgres('metrics scraped from a real workload', () => {
 
   beforeAll(async () => {
     db = await usePostgres()
+    if (db.config.password) password = db.config.password
     const register = new promClient.Registry()
     prometheus = registerPrometheusMetrics({ register })
     promUrl = await serve(metricsHandler(register))
