@@ -132,6 +132,7 @@ try {
       console.log(
         `round ${round + 1}/${rounds} ${cell.framework.padEnd(14)} ${cell.scenario.padEnd(6)} ${cell.pool.padEnd(5)} ` +
           `${result.opsPerSec.toFixed(0).padStart(7)} ops/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms` +
+          `${result.starved ? `  starved ${result.starved}/${options.callers} callers (finished-only p99 ${result.p99FinishedMs.toFixed(2)} ms)` : ''}` +
           `${result.errors ? `  errors ${result.errors}` : ''}${result.leftOpen ? `  LEFT OPEN ${result.leftOpen}` : ''}`,
       )
     }

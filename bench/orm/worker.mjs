@@ -12,8 +12,10 @@
  *            tx      the same select inside a transaction (BEGIN, SELECT, COMMIT on one connection)
  *
  * Both pools get the same options (max, connectionTimeoutMillis). After `warmMs`, for `ms`: ops/s = calls
- * completed in the window ÷ window; latency percentiles over the calls issued in the window. The last stdout
- * line is `RESULT <json>`.
+ * completed in the window ÷ window; latency percentiles over the calls issued in the window, plus, for each
+ * call still running when the window closes, its age then (a lower bound: without it a caller the pool never
+ * serves would leave no sample at all). `starved`: callers that completed no call in the window;
+ * `p99FinishedMs`: the p99 of finished calls only (the old measure). The last stdout line is `RESULT <json>`.
  */
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -144,34 +146,49 @@ let phase = 'warm'
 let completed = 0
 const latencies = []
 let errors = 0
-async function loop() {
+// per caller: calls completed in the window, and when its current call started (undefined: none running)
+const done = new Array(opts.callers).fill(0)
+const startedAt = new Array(opts.callers).fill(undefined)
+async function loop(k) {
   while (phase !== 'stop') {
     const counted = phase === 'measure'
     const t0 = performance.now()
+    startedAt[k] = t0
     try {
       await call()
       if (counted) {
         latencies.push(performance.now() - t0)
-        if (phase === 'measure') completed++
+        if (phase === 'measure') {
+          completed++
+          done[k]++
+        }
       }
     } catch {
       errors++
     }
+    startedAt[k] = undefined
   }
 }
-const loops = Array.from({ length: opts.callers }, loop)
+const loops = Array.from({ length: opts.callers }, (_, k) => loop(k))
 await new Promise((r) => setTimeout(r, opts.warmMs))
 phase = 'measure'
 const start = performance.now()
 await new Promise((r) => setTimeout(r, opts.ms))
-const windowMs = performance.now() - start
+const end = performance.now()
+const windowMs = end - start
 const inWindow = completed
+// A call still running when the window closes has waited at least this long: counting only the calls
+// that finished would leave out exactly the slowest ones (a caller a pool never serves finishes none).
+const inFlight = startedAt.filter((t) => t !== undefined).map((t) => end - t)
+const starved = done.filter((n) => n === 0).length
 phase = 'stop'
 await Promise.all(loops)
 await close()
 const { last: leftOpen } = onMysql
   ? await waitForNoMysqlConnections(opts.mysql)
   : await waitForNoConnections(opts.conn, appName)
+const finished = [...latencies].sort((a, b) => a - b)
+latencies.push(...inFlight)
 latencies.sort((a, b) => a - b)
 process.stdout.write(
   `RESULT ${JSON.stringify({
@@ -181,7 +198,11 @@ process.stdout.write(
     opsPerSec: (inWindow / windowMs) * 1000,
     p50Ms: percentileSorted(latencies, 50),
     p99Ms: percentileSorted(latencies, 99),
-    calls: latencies.length,
+    p99FinishedMs: percentileSorted(finished, 99),
+    calls: finished.length,
+    inFlight: inFlight.length,
+    starved,
+    callerCallsMin: Math.min(...done),
     errors,
     leftOpen,
   })}\n`,
