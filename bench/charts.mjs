@@ -232,7 +232,7 @@ function knexTypeormChart(kt, source) {
 
 function ioredisChart(io, source) {
   const rounds = io.rounds ?? []
-  const others = (io.targets ?? []).filter((t) => t !== 'pools')
+  const others = (io.targets ?? []).filter((t) => t !== 'pools' && !t.endsWith('-bare'))
   const describe = io.summary?.byTarget ?? {}
   const rows = others.map(
     (t) => `@pools ÷ ${t === 'generic-pool' ? 'generic-pool + ioredis' : t === 'node-redis' ? 'node-redis pool' : t}`,

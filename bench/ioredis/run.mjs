@@ -3,7 +3,8 @@
  * createClientPool, same run, paired rounds, a fresh process per measurement.
  *
  *   node bench/ioredis/run.mjs [--rounds N] [--ms N] [--warm-ms N] [--callers N] [--max N] [--keys N]
- *                              [--targets pools,generic-pool,node-redis] [--quick] [--no-write]
+ *                              [--ops N] [--targets pools,generic-pool,node-redis,ioredis-bare,node-redis-bare]
+ *                              [--quick] [--no-write]
  *
  *   --rounds N   rounds (default 7; 2 with --quick). Each round runs every target once, in an order
  *                rotated by one each round, so drift of the machine hits every target alike.
@@ -11,6 +12,11 @@
  *   --warm-ms N  warm-up before it (default 2000; 300 with --quick)
  *   --callers N  concurrent callers (default 50), sharing a pool of --max connections (default 10)
  *   --keys N     keys the increments spread over (default 1000)
+ *   --ops N      end each measured window after N ops instead of after --ms (a fixed amount of work:
+ *                the steadiest CPU µs per op on a busy machine)
+ *   --targets    which to run (default all). ioredis-bare and node-redis-bare are references, not
+ *                judged: `--max` clients of the library alone, no pool, a loop driving each; they show
+ *                what the client library itself costs per op, which no pool around it can go below.
  *   --ioredis M  the ioredis module the two ioredis targets load: `ioredis` (default, 5.x here) or
  *                `ioredis6` (the devDependency alias of ioredis 6)
  *   --quick      a smoke run: proves it works, not for publishing
@@ -33,7 +39,9 @@ import { median } from '../lib/stats.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '../..')
-const TARGETS = ['pools', 'generic-pool', 'node-redis']
+const TARGETS = ['pools', 'generic-pool', 'node-redis', 'ioredis-bare', 'node-redis-bare']
+/** Reference rows: shown, never part of the paired "@pools ÷ best of the others" ratios. */
+const REFERENCES = new Set(['ioredis-bare', 'node-redis-bare'])
 
 function parseArgs(argv) {
   const args = { quick: false, write: true, targets: TARGETS }
@@ -70,6 +78,9 @@ function parseArgs(argv) {
       case '--keys':
         args.keys = int(flag, next())
         break
+      case '--ops':
+        args.ops = int(flag, next())
+        break
       case '--ioredis': {
         const name = String(next())
         if (name !== 'ioredis' && name !== 'ioredis6')
@@ -93,6 +104,7 @@ function parseArgs(argv) {
   args.callers ??= 50
   args.max ??= 10
   args.keys ??= 1000
+  args.ops ??= 0
   args.ioredis ??= 'ioredis'
   return args
 }
@@ -111,7 +123,7 @@ function measure(target, options) {
   const child = spawnSync(process.execPath, [path.join(here, 'worker.mjs'), target, JSON.stringify(options)], {
     cwd: root,
     encoding: 'utf8',
-    timeout: options.warmMs + options.ms + 60_000,
+    timeout: options.warmMs + (options.ops > 0 ? 600_000 : options.ms) + 60_000,
   })
   const line = child.stdout?.split('\n').findLast((l) => l.startsWith('RESULT '))
   if (child.status !== 0 || line === undefined) {
@@ -123,7 +135,7 @@ function measure(target, options) {
 const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '–')
 
 function report(run) {
-  const others = run.targets.filter((t) => t !== 'pools')
+  const others = run.targets.filter((t) => t !== 'pools' && !REFERENCES.has(t))
   const byTarget = Object.fromEntries(
     run.targets.map((t) => {
       const rs = run.rounds.map((r) => r[t]).filter(Boolean)
@@ -135,19 +147,23 @@ function report(run) {
           p50Ms: median(rs.map((r) => r.p50Ms)),
           p99Ms: median(rs.map((r) => r.p99Ms)),
           cpuUsPerOp: median(rs.map((r) => r.cpuUsPerOp)),
+          cpuUsPerOpMin: Math.min(...rs.map((r) => r.cpuUsPerOp)),
+          cpuUsPerOpMax: Math.max(...rs.map((r) => r.cpuUsPerOp)),
+          commandsPerOp: median(rs.map((r) => r.commandsPerOp)),
           conflicts: median(rs.map((r) => r.conflicts)),
         },
       ]
     }),
   )
   // Paired per round: ours ÷ the best of the others in the same round (ops), and ours ÷ the best p99.
-  const paired = run.targets.includes('pools')
-    ? run.rounds.map((r) => {
-        const bestOps = Math.max(...others.map((t) => r[t]?.opsPerSec ?? 0))
-        const bestP99 = Math.min(...others.map((t) => r[t]?.p99Ms ?? Number.POSITIVE_INFINITY))
-        return { opsRatio: r.pools.opsPerSec / bestOps, p99Ratio: r.pools.p99Ms / bestP99 }
-      })
-    : []
+  const paired =
+    run.targets.includes('pools') && others.length > 0
+      ? run.rounds.map((r) => {
+          const bestOps = Math.max(...others.map((t) => r[t]?.opsPerSec ?? 0))
+          const bestP99 = Math.min(...others.map((t) => r[t]?.p99Ms ?? Number.POSITIVE_INFINITY))
+          return { opsRatio: r.pools.opsPerSec / bestOps, p99Ratio: r.pools.p99Ms / bestP99 }
+        })
+      : []
   const summary = {
     byTarget,
     paired: paired.length
@@ -165,26 +181,34 @@ function report(run) {
     '',
     `${run.startedAt} · ${run.machine.cpus} × ${run.machine.cpuModel} · Node ${run.machine.node} · Redis ${run.redis.version} at ${run.redis.url}`,
     '',
-    `${run.rounds.length} paired rounds, a fresh process per measurement, order rotated each round; ${run.options.callers} callers on a pool of ${run.options.max}, ${run.options.keys} keys, ${run.options.warmMs} ms warm-up + ${run.options.ms} ms measured.`,
+    `${run.rounds.length} paired rounds, a fresh process per measurement, order rotated each round; ${run.options.callers} callers on a pool of ${run.options.max}, ${run.options.keys} keys, ${run.options.warmMs} ms warm-up + ${run.options.ops > 0 ? `${run.options.ops} ops` : `${run.options.ms} ms`} measured.`,
     '',
-    '| target | ops/s (median) | p50 ms | p99 ms | CPU µs/op | conflicts retried |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    '| target | ops/s (median) | p50 ms | p99 ms | CPU µs/op (min–max) | commands/op | conflicts retried |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...run.targets.map((t) => {
       const s = byTarget[t]
-      return `| ${s.describe ?? t} | ${fmt(s.opsPerSec)} | ${fmt(s.p50Ms, 2)} | ${fmt(s.p99Ms, 2)} | ${fmt(s.cpuUsPerOp, 1)} | ${fmt(s.conflicts)} |`
+      const name = REFERENCES.has(t) ? `*reference:* ${s.describe ?? t}` : (s.describe ?? t)
+      return `| ${name} | ${fmt(s.opsPerSec)} | ${fmt(s.p50Ms, 2)} | ${fmt(s.p99Ms, 2)} | ${fmt(s.cpuUsPerOp, 1)} (${fmt(s.cpuUsPerOpMin, 1)}–${fmt(s.cpuUsPerOpMax, 1)}) | ${fmt(s.commandsPerOp, 2)} | ${fmt(s.conflicts)} |`
     }),
     '',
   ]
+  if (run.targets.some((t) => REFERENCES.has(t))) {
+    lines.push(
+      'Reference rows (not judged): the client library alone, no pool, one loop per connection on the same number of connections; their latency has no wait for a connection in it. Their CPU µs/op is what the library costs per op before any pool: a pool around it adds to that. Commands/op are `INFO commandstats` deltas over the window (5 per attempt: WATCH, GET, MULTI, SET, EXEC).',
+      '',
+    )
+  }
   if (summary.paired) {
     const p = summary.paired
+    const judged = run.targets.filter((t) => !REFERENCES.has(t))
     lines.push(
       `Paired per round, @pools ÷ best of the others: ops/s median ${fmt(p.opsRatioMedian, 3)}× (lowest round ${fmt(p.opsRatioMin, 3)}×); p99 median ${fmt(p.p99RatioMedian, 3)}× (highest round ${fmt(p.p99RatioMax, 3)}×; below 1 is better).`,
       '',
-      '| round | order | ' + run.targets.map((t) => `${t} ops/s`).join(' | ') + ' | ops ratio | p99 ratio |',
-      '| ---: | --- | ' + run.targets.map(() => '---:').join(' | ') + ' | ---: | ---: |',
+      '| round | order | ' + judged.map((t) => `${t} ops/s`).join(' | ') + ' | ops ratio | p99 ratio |',
+      '| ---: | --- | ' + judged.map(() => '---:').join(' | ') + ' | ---: | ---: |',
       ...run.rounds.map(
         (r, i) =>
-          `| ${i + 1} | ${r.order.join(' → ')} | ${run.targets.map((t) => fmt(r[t]?.opsPerSec)).join(' | ')} | ${fmt(p.perRound[i].opsRatio, 3)} | ${fmt(p.perRound[i].p99Ratio, 3)} |`,
+          `| ${i + 1} | ${r.order.join(' → ')} | ${judged.map((t) => fmt(r[t]?.opsPerSec)).join(' | ')} | ${fmt(p.perRound[i].opsRatio, 3)} | ${fmt(p.perRound[i].p99Ratio, 3)} |`,
       ),
       '',
     )
@@ -217,6 +241,7 @@ const options = {
   warmMs: args.warmMs,
   ms: args.ms,
   ioredis: args.ioredis,
+  ops: args.ops,
 }
 const run = {
   kind: 'ioredis-dedicated-connections',
@@ -236,7 +261,7 @@ try {
       const r = measure(target, options)
       results[target] = r
       console.log(
-        `round ${round + 1}/${args.rounds} ${target.padEnd(12)} ${fmt(r.opsPerSec).padStart(7)} ops/s  p50 ${fmt(r.p50Ms, 2)} ms  p99 ${fmt(r.p99Ms, 2)} ms  cpu ${fmt(r.cpuUsPerOp, 1)} µs/op`,
+        `round ${round + 1}/${args.rounds} ${target.padEnd(15)} ${fmt(r.opsPerSec).padStart(7)} ops/s  p50 ${fmt(r.p50Ms, 2)} ms  p99 ${fmt(r.p99Ms, 2)} ms  cpu ${fmt(r.cpuUsPerOp, 1)} µs/op  ${fmt(r.commandsPerOp, 2)} cmds/op`,
       )
     }
     run.rounds.push(results)

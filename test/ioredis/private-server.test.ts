@@ -261,3 +261,71 @@ describe.each(VERSIONS)('@pools/ioredis with %s on a private redis-server', (_ve
     }
   })
 })
+
+/** Calls per command since the last CONFIG RESETSTAT, from `INFO commandstats`. */
+async function commandCalls(admin: Redis): Promise<Record<string, number>> {
+  const calls: Record<string, number> = {}
+  for (const match of (await admin.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    calls[match[1]!] = Number(match[2])
+  }
+  return calls
+}
+
+describe.each(VERSIONS)(
+  'round trips of @pools/ioredis with %s (server-side command counts)',
+  (_version, RedisClass) => {
+    it('a clean loan costs no command of the pool: no PING, UNWATCH, DISCARD, SELECT or CLIENT', async () => {
+      const server = await startPrivateRedis()
+      const admin = new Redis(server.url, { lazyConnect: true })
+      const pool = createRedisPool({
+        Redis: RedisClass,
+        url: server.url,
+        // A bypass window no loan of this test outlives, so the counts cannot depend on the machine's speed.
+        pools: { name: 'round-trips', max: 2, validationBypassMs: 600_000 },
+        runtime: { logger: false },
+      })
+      try {
+        await admin.connect()
+        await pool.ready()
+        await admin.config('RESETSTAT')
+        for (let i = 0; i < 20; i++) {
+          const result = await pool.use(async (redis) => {
+            await redis.watch('counter')
+            const value = await redis.get('counter')
+            return redis
+              .multi()
+              .set('counter', String(Number(value ?? 0) + 1))
+              .exec()
+          })
+          expect(result).not.toBeNull()
+        }
+        // A WATCH ended by UNWATCH, a MULTI ended by DISCARD: nothing left for the pool either.
+        await pool.use(async (redis) => {
+          await redis.watch('counter')
+          await redis.unwatch()
+        })
+        await pool.use(async (redis) => {
+          await redis.multi({ pipeline: false })
+          await redis.set('other', '1')
+          await redis.discard()
+        })
+        const calls = await commandCalls(admin)
+        // A command queued in a MULTI is counted when it runs: the discarded SET never does.
+        expect(calls).toMatchObject({ watch: 21, get: 20, multi: 21, set: 20, exec: 20, unwatch: 1, discard: 1 })
+        for (const command of ['ping', 'select', 'client', 'hello', 'quit']) expect(calls[command]).toBeUndefined()
+
+        // A loan that leaves a WATCH behind costs exactly one UNWATCH at release.
+        await admin.config('RESETSTAT')
+        await pool.use((redis) => redis.watch('counter'))
+        await pool.use((redis) => redis.get('counter'))
+        const after = await commandCalls(admin)
+        expect(after).toMatchObject({ watch: 1, unwatch: 1, get: 1 })
+        expect(after.ping).toBeUndefined()
+      } finally {
+        await pool.close({ graceMs: 500 })
+        admin.disconnect()
+        await server.destroy()
+      }
+    })
+  },
+)
