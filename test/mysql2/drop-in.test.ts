@@ -117,6 +117,56 @@ describeWithMysql('@pools/core/mysql2 drop-in', () => {
     )
   })
 
+  it("connection.promise() builds mysql2's PromisePoolConnection without a require() per call (TypeORM calls it per statement)", async () => {
+    // mysql2's own PoolConnection.promise() runs require('./promise/pool_connection.js') on every call; once
+    // mysql2/promise is loaded (it is here) Node resolves that file again each time (≈5 µs).
+    const { default: Module } = (await import('node:module')) as unknown as {
+      default: { _load: (...args: unknown[]) => unknown }
+    }
+    const pool = ctx.pool()
+    const conn = await getConnection(pool)
+    const load = Module._load
+    let loads = 0
+    Module._load = function (this: unknown, ...args: unknown[]) {
+      loads++
+      return load.apply(this, args)
+    }
+    let wrappers: ReturnType<PoolConnection['promise']>[]
+    try {
+      wrappers = Array.from({ length: 20 }, () => conn.promise())
+    } finally {
+      Module._load = load
+    }
+    expect(loads).toBe(0)
+    // the same wrapper as mysql2's: instanceof, the connection behind it, events forwarded, queries and release
+    const pconn = wrappers[0]!
+    expect(pconn).toBeInstanceOf(mysql2Promise.PoolConnection)
+    expect(pconn.connection).toBe(conn)
+    const enqueued: unknown[] = []
+    pconn.on('enqueue', (command) => enqueued.push(command))
+    conn.emit('enqueue', 'forwarded')
+    expect(enqueued).toEqual(['forwarded'])
+    const [rows] = await pconn.query('SELECT ? AS n', [7])
+    expect(rows).toEqual([{ n: 7 }])
+    // mysql2's own PoolConnection, for comparison: a require() per call
+    const native = mysql2.createPool({ uri: ctx.db.url, connectionLimit: 1 })
+    ctx.track(native)
+    const nativeConn = await getConnection(native)
+    Module._load = function (this: unknown, ...args: unknown[]) {
+      loads++
+      return load.apply(this, args)
+    }
+    try {
+      for (let i = 0; i < 20; i++) nativeConn.promise()
+    } finally {
+      Module._load = load
+    }
+    expect(loads).toBe(20)
+    nativeConn.release()
+    pconn.release()
+    expect(pool.engine.stats().idle).toBe(pool.engine.stats().total)
+  })
+
   it('has what Drizzle and Kysely look for (EventEmitter, promise(), getConnection, query().stream())', async () => {
     // drizzle-orm/mysql2: `client instanceof EventEmitter`, `typeof client.promise === 'function'`,
     // `'getConnection' in client`; Kysely: getConnection(cb), conn.query(sql, params, cb) and .stream(), release(), end(cb).
