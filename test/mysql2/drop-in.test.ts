@@ -151,7 +151,9 @@ describeWithMysql('@pools/core/mysql2 drop-in', () => {
     // mysql2's own PoolConnection, for comparison: a require() per call
     const native = mysql2.createPool({ uri: ctx.db.url, connectionLimit: 1 })
     ctx.track(native)
-    const nativeConn = await getConnection(native)
+    const nativeConn = await new Promise<PoolConnection>((resolve, reject) =>
+      native.getConnection((error, connection) => (error ? reject(error) : resolve(connection))),
+    )
     Module._load = function (this: unknown, ...args: unknown[]) {
       loads++
       return load.apply(this, args)
