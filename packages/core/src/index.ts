@@ -18,6 +18,13 @@ export type { PoolChannelMessage } from './engine/discovery.js'
 export { livePools, POOL_CLOSED_CHANNEL, POOL_CREATED_CHANNEL } from './engine/discovery.js'
 export type { HasEngine } from './engine/engine-handle.js'
 export { ENGINE, engineOf, hasEngine } from './engine/engine-handle.js'
+export {
+  describeClass,
+  isPoolsMariadbPool,
+  isPoolsMysql2Pool,
+  isPoolsPgPool,
+  looksLikeClient,
+} from './engine/facade-checks.js'
 export { MAX_POOL_SIZE } from './engine/limits.js'
 export type { AcquireOptions, CloseOptions, PoolLogger, PoolRuntime } from './engine/pool.js'
 export { createPool, Pool } from './engine/pool.js'

@@ -14,4 +14,4 @@
  * ```
  * @module
  */
-export { ENGINE, isPoolsMysql2Pool, isPoolsPgPool } from './pool-brand.js'
+export { ENGINE, isPoolsMysql2Pool, isPoolsPgPool } from '@pools/core'

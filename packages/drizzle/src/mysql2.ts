@@ -8,10 +8,17 @@
  *
  * @module
  */
-import { configFromUrl, type FilePool, isFilePool, PoolError } from '@pools/core'
+import {
+  configFromUrl,
+  describeClass,
+  type FilePool,
+  isFilePool,
+  isPoolsMysql2Pool,
+  looksLikeClient,
+  PoolError,
+} from '@pools/core'
 import { createPool, type Pool, type PoolOptions, type PromisePool } from '@pools/core/mysql2'
 import { drizzle as drizzleOrm, type MySql2Database, type MySql2DrizzleConfig } from 'drizzle-orm/mysql2'
-import { className, isPoolsMysql2Pool, looksLikeClient } from './pool-brand.js'
 
 /**
  * Where the connections come from:
@@ -93,7 +100,7 @@ export function mysql2PoolOf(source: Mysql2PoolSource): { pool: Pool | PromisePo
   if (looksLikeClient(source)) {
     throw new PoolError(
       'POOL_CONFIG_INVALID',
-      `@pools/drizzle: this ${className(source)} is not a @pools pool (a pool or connection from 'mysql2' keeps its own connections). Build it with \`createPool(options)\` from '@pools/core/mysql2', or pass its options or URL instead.`,
+      `@pools/drizzle: this ${describeClass(source)} is not a @pools pool (a pool or connection from 'mysql2' keeps its own connections). Build it with \`createPool(options)\` from '@pools/core/mysql2', or pass its options or URL instead.`,
     )
   }
   return { pool: createPool(source as PoolOptions), created: true }

@@ -8,12 +8,19 @@
  *
  * @module
  */
-import { configFromUrl, type FilePool, isFilePool, PoolError } from '@pools/core'
+import {
+  configFromUrl,
+  describeClass,
+  type FilePool,
+  isFilePool,
+  isPoolsPgPool,
+  looksLikeClient,
+  PoolError,
+} from '@pools/core'
 import { Pool, type PoolConfig } from '@pools/core/pg'
 import type { DrizzleConfig } from 'drizzle-orm'
 import { drizzle as drizzleOrm, type NodePgDatabase } from 'drizzle-orm/node-postgres'
 import pg from 'pg'
-import { className, isPoolsPgPool, looksLikeClient } from './pool-brand.js'
 
 /**
  * Where the connections come from (for {@link drizzle} and {@link pgPoolOf}):
@@ -93,7 +100,7 @@ export function pgPoolOf(source: PgPoolSource): { pool: Pool; created: boolean }
   if (looksLikeClient(source)) {
     throw new PoolError(
       'POOL_CONFIG_INVALID',
-      `@pools/drizzle: this ${className(source)} is not a @pools pool (a pg.Pool or pg.Client from 'pg' keeps its own connections). Build it with \`new Pool(options)\` from '@pools/core/pg', or pass its options or URL instead.`,
+      `@pools/drizzle: this ${describeClass(source)} is not a @pools pool (a pg.Pool or pg.Client from 'pg' keeps its own connections). Build it with \`new Pool(options)\` from '@pools/core/pg', or pass its options or URL instead.`,
     )
   }
   return { pool: new Pool(source as PoolConfig), created: true }

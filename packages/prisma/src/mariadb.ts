@@ -10,12 +10,18 @@
  * ```
  * @module
  */
-import { configFromUrl, type PoolConfigInput, PoolError } from '@pools/core'
+import {
+  configFromUrl,
+  describeClass,
+  isPoolsMariadbPool,
+  looksLikeClient,
+  type PoolConfigInput,
+  PoolError,
+} from '@pools/core'
 import { createPool, type Pool, type PoolOptions, resolveOptions } from '@pools/core/mariadb'
 import { PrismaMariaDb } from '@prisma/adapter-mariadb'
 import { withPoolsBehaviour } from './driver-adapter.js'
 import { PRISMA_MAX_WAIT_MS } from './pg-source.js'
-import { className, isPoolsMariadbPool, looksLikeClient } from './pool-brand.js'
 
 /**
  * Where the connections come from:
@@ -100,7 +106,7 @@ export function mariadbPoolOf(source: PrismaMariadbSource): { pool: Pool; create
   if (looksLikeClient(source)) {
     throw new PoolError(
       'POOL_CONFIG_INVALID',
-      `@pools/prisma/mariadb: this ${className(source)} is not a @pools pool (a pool from 'mariadb' keeps its own connections). Build it with \`createPool(options)\` from '@pools/core/mariadb', or pass its options or URL instead.`,
+      `@pools/prisma/mariadb: this ${describeClass(source)} is not a @pools pool (a pool from 'mariadb' keeps its own connections). Build it with \`createPool(options)\` from '@pools/core/mariadb', or pass its options or URL instead.`,
     )
   }
   return { pool: createPool(withAdapterDefaults(source as PoolOptions)), created: true }

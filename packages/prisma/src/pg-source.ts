@@ -1,6 +1,14 @@
-import { configFromUrl, type FilePool, isFilePool, type PoolConfigInput, PoolError } from '@pools/core'
+import {
+  configFromUrl,
+  describeClass,
+  type FilePool,
+  isFilePool,
+  isPoolsPgPool,
+  looksLikeClient,
+  type PoolConfigInput,
+  PoolError,
+} from '@pools/core'
 import { Pool, type PoolConfig } from '@pools/core/pg'
-import { className, isPoolsPgPool, looksLikeClient } from './pool-brand.js'
 
 /**
  * Prisma's default `transactionOptions.maxWait`: how long `$transaction()` waits for a connection.
@@ -68,7 +76,7 @@ export function pgPoolOf(source: PrismaPgSource): { pool: Pool; created: boolean
   if (isFilePool(source)) return { pool: new Pool({ pools: source }), created: true }
   if (looksLikeClient(source)) {
     throw invalid(
-      `this ${className(source)} is not a @pools pool (a pg.Pool from 'pg' keeps its own connections). Build it with \`new Pool(options)\` from '@pools/core/pg', or pass its options or URL instead.`,
+      `this ${describeClass(source)} is not a @pools pool (a pg.Pool from 'pg' keeps its own connections). Build it with \`new Pool(options)\` from '@pools/core/pg', or pass its options or URL instead.`,
     )
   }
   return { pool: new Pool(withDefaultAcquireTimeout(source as PoolConfig)), created: true }
