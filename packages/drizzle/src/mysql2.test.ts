@@ -1,4 +1,5 @@
 import { isPoolError } from '@pools/core'
+import { createPool as createMariadbPool } from '@pools/core/mariadb'
 import { createPool, Pool } from '@pools/core/mysql2'
 import mysql from 'mysql2'
 import { describe, expect, it, vi } from 'vitest'
@@ -33,6 +34,22 @@ describe('mysql2PoolOf', () => {
       expect(isPoolError(thrown, 'POOL_CONFIG_INVALID')).toBe(true)
     }
     await new Promise<void>((resolve) => foreign.end(() => resolve()))
+  })
+
+  it('a @pools/core/mariadb pool is refused with what to use instead (drizzle-orm/mysql2 needs mysql2)', async () => {
+    const mariadbPool = createMariadbPool({ host: 'db', pools: { min: 0 } })
+    let thrown: unknown
+    try {
+      mysql2PoolOf(mariadbPool as never)
+    } catch (error) {
+      thrown = error
+    }
+    expect(isPoolError(thrown, 'POOL_CONFIG_INVALID')).toBe(true)
+    expect((thrown as Error).message).toContain(
+      '@pools/core/mariadb pool; drizzle-orm/mysql2 runs on the mysql2 driver',
+    )
+    expect((thrown as Error).message).toContain("'@pools/core/mysql2'")
+    await mariadbPool.end()
   })
 })
 

@@ -13,6 +13,7 @@ import {
   describeClass,
   type FilePool,
   isFilePool,
+  isPoolsMariadbPool,
   isPoolsMysql2Pool,
   looksLikeClient,
   PoolError,
@@ -96,6 +97,12 @@ export function mysql2PoolOf(source: Mysql2PoolSource): { pool: Pool | PromisePo
     )
   }
   if (isPoolsMysql2Pool(source)) return { pool: source as Pool | PromisePool, created: false }
+  if (isPoolsMariadbPool(source)) {
+    throw new PoolError(
+      'POOL_CONFIG_INVALID',
+      "@pools/drizzle: this is a @pools/core/mariadb pool; drizzle-orm/mysql2 runs on the mysql2 driver. Build the pool with `createPool(options)` from '@pools/core/mysql2' (the same options), or pass its options or URL instead.",
+    )
+  }
   if (isFilePool(source)) return { pool: createPool({ pools: source }), created: true }
   if (looksLikeClient(source)) {
     throw new PoolError(

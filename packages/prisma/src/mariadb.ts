@@ -14,6 +14,7 @@ import {
   configFromUrl,
   describeClass,
   isPoolsMariadbPool,
+  isPoolsMysql2Pool,
   looksLikeClient,
   type PoolConfigInput,
   PoolError,
@@ -103,6 +104,12 @@ export function mariadbPoolOf(source: PrismaMariadbSource): { pool: Pool; create
     )
   }
   if (isPoolsMariadbPool(source)) return { pool: source as Pool, created: false }
+  if (isPoolsMysql2Pool(source)) {
+    throw new PoolError(
+      'POOL_CONFIG_INVALID',
+      "@pools/prisma/mariadb: this is a @pools/core/mysql2 pool; @prisma/adapter-mariadb runs on the mariadb driver, and a mysql2 pool cannot serve it. Build the pool with `createPool(options)` from '@pools/core/mariadb' (it speaks to MySQL and MariaDB alike), or pass its options or URL instead.",
+    )
+  }
   if (looksLikeClient(source)) {
     throw new PoolError(
       'POOL_CONFIG_INVALID',

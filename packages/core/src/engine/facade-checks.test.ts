@@ -30,10 +30,17 @@ describe('facade checks (what adapters use instead of instanceof)', () => {
       connect(): void {}
     }
     expect(isPoolsPgPool(new a())).toBe(true)
-    const mysqlLike = { [ENGINE]: pool, getConnection() {}, query() {} }
-    expect(isPoolsMysql2Pool(mysqlLike)).toBe(true)
-    expect(isPoolsMariadbPool(mysqlLike)).toBe(true)
-    expect(isPoolsPgPool(mysqlLike)).toBe(false)
+    const mysql2Like = { [ENGINE]: pool, getConnection() {}, query() {}, promise() {} }
+    const mysql2PromiseLike = { [ENGINE]: pool, getConnection() {}, query() {}, pool: mysql2Like }
+    const mariadbLike = { [ENGINE]: pool, getConnection() {}, query() {}, batch() {} }
+    expect(isPoolsMysql2Pool(mysql2Like)).toBe(true)
+    expect(isPoolsMysql2Pool(mysql2PromiseLike)).toBe(true)
+    expect(isPoolsMariadbPool(mariadbLike)).toBe(true)
+    // the two MySQL drivers' facades are told apart (adapter-mariadb cannot run on mysql2, Drizzle's mysql2 not on mariadb)
+    expect(isPoolsMariadbPool(mysql2Like)).toBe(false)
+    expect(isPoolsMariadbPool(mysql2PromiseLike)).toBe(false)
+    expect(isPoolsMysql2Pool(mariadbLike)).toBe(false)
+    expect(isPoolsPgPool(mysql2Like)).toBe(false)
     expect(isPoolsMysql2Pool(new a())).toBe(false)
   })
 
@@ -41,7 +48,8 @@ describe('facade checks (what adapters use instead of instanceof)', () => {
     const { pool } = setup({ max: 1 })
     expect(isPoolsPgPool({ connect() {}, query() {} })).toBe(false)
     expect(isPoolsPgPool({ connect() {}, [ENGINE]: { stats: () => ({}) } })).toBe(false)
-    expect(isPoolsMysql2Pool({ getConnection() {} })).toBe(false)
+    expect(isPoolsMysql2Pool({ getConnection() {}, promise() {} })).toBe(false)
+    expect(isPoolsMariadbPool({ getConnection() {}, batch() {} })).toBe(false)
     expect(isPoolsPgPool({ [ENGINE]: pool })).toBe(false)
     for (const value of [null, undefined, 'postgres://db', 42, () => {}]) {
       expect(isPoolsPgPool(value)).toBe(false)

@@ -24,7 +24,8 @@ export function isPoolsPgPool(value: unknown): boolean {
 }
 
 /**
- * A mysql2 pool, callback or promise (`pool.promise()`), from `@pools/core/mysql2` (any copy, minified or not).
+ * A mysql2 pool, callback or promise (`pool.promise()`), from `@pools/core/mysql2` (any copy, minified or not);
+ * false for a `@pools/core/mariadb` pool.
  *
  * @example
  * ```ts
@@ -32,11 +33,14 @@ export function isPoolsPgPool(value: unknown): boolean {
  * ```
  */
 export function isPoolsMysql2Pool(value: unknown): boolean {
-  return hasMethodAndEngine(value, 'getConnection')
+  if (!hasMethodAndEngine(value, 'getConnection')) return false
+  // the callback pool has promise(); the promise pool wraps the callback pool as `.pool`
+  const candidate = value as { promise?: unknown; pool?: { promise?: unknown } | null }
+  return typeof candidate.promise === 'function' || typeof candidate.pool?.promise === 'function'
 }
 
 /**
- * A `mariadb`-style pool from `@pools/core/mariadb` (any copy, minified or not).
+ * A `mariadb`-style pool from `@pools/core/mariadb` (any copy, minified or not); false for a `@pools/core/mysql2` pool.
  *
  * @example
  * ```ts
@@ -44,7 +48,8 @@ export function isPoolsMysql2Pool(value: unknown): boolean {
  * ```
  */
 export function isPoolsMariadbPool(value: unknown): boolean {
-  return hasMethodAndEngine(value, 'getConnection')
+  // `batch()` is the mariadb driver's; mysql2's pools have none
+  return hasMethodAndEngine(value, 'getConnection') && typeof (value as { batch?: unknown }).batch === 'function'
 }
 
 /**
