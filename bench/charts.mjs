@@ -3,7 +3,8 @@
  *
  * - `latest.json` (bench/run.mjs, micro scenarios): micro-a.svg and micro-b.svg (ops/s ÷ floor per pool, paired
  *   per round, median with min–max), micro-c.svg (wait p99 ÷ floor);
- * - the newest full `orm-*.json`: frameworks-orm.svg (Prisma and Drizzle, ours ÷ theirs, ops/s and p99);
+ * - the newest full `orm-*.json`: frameworks-orm.svg (Prisma and Drizzle, ours ÷ theirs, ops/s and p99, and Node CPU
+ *   per call for runs that recorded it);
  * - the newest full `knex-typeorm-*.json`: frameworks-knex-typeorm.svg (ops/s, p99, CPU per query);
  * - `ioredis-latest.json`: frameworks-ioredis.svg (@pools ÷ generic-pool + ioredis and ÷ node-redis, per round).
  *
@@ -142,6 +143,17 @@ function ormChart(orm, source) {
         references: [{ value: 1, label: 'parity (1.0×)' }],
         max: 5,
       },
+      // runs since CPU per call was recorded (bench/orm/worker.mjs cpuUsPerOp)
+      ...(orm.summary.every((r) => r.cpuRatio)
+        ? [
+            {
+              heading: 'Node CPU per call ours ÷ theirs (shorter favours @pools)',
+              values: orm.summary.map((r) => fromSummary(r.cpuRatio)),
+              references: [{ value: 1, label: 'parity (1.0×)' }],
+              max: 2,
+            },
+          ]
+        : []),
     ],
     note: 'Bars or whiskers beyond the axis end are cut at it (▸); the exact figures are in the table and the JSON.',
   })

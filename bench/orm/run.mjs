@@ -145,26 +145,35 @@ try {
 const find = (round, framework, scenario, pool) =>
   runs.find((r) => r.round === round && r.framework === framework && r.scenario === scenario && r.pool === pool)
 const summary = []
-console.log(`\nours / theirs, per round (median, min–max over ${rounds} rounds); ops/s ≥ 1 and p99 ≤ 1 favour @pools`)
+console.log(
+  `\nours / theirs, per round (median, min–max over ${rounds} rounds); ops/s ≥ 1, p99 and CPU/op ≤ 1 favour @pools`,
+)
 for (const framework of FRAMEWORKS) {
   for (const scenario of SCENARIOS) {
     const ops = []
     const p99 = []
+    const cpu = []
     for (let round = 0; round < rounds; round++) {
       const theirs = find(round, framework, scenario, 'own')
       const ours = find(round, framework, scenario, 'pools')
       ops.push(ours.opsPerSec / theirs.opsPerSec)
       p99.push(ours.p99Ms / theirs.p99Ms)
+      if (ours.cpuUsPerOp && theirs.cpuUsPerOp) cpu.push(ours.cpuUsPerOp / theirs.cpuUsPerOp)
     }
+    const spread = (values) => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) })
     const row = {
       framework,
       scenario,
-      opsRatio: { median: median(ops), min: Math.min(...ops), max: Math.max(...ops) },
-      p99Ratio: { median: median(p99), min: Math.min(...p99), max: Math.max(...p99) },
+      opsRatio: spread(ops),
+      p99Ratio: spread(p99),
+      ...(cpu.length === rounds ? { cpuRatio: spread(cpu) } : {}),
     }
     summary.push(row)
     const fmt = (s) => `${s.median.toFixed(3)}× (${s.min.toFixed(3)}–${s.max.toFixed(3)})`
-    console.log(`${framework.padEnd(14)} ${scenario.padEnd(6)} ops ${fmt(row.opsRatio)}  p99 ${fmt(row.p99Ratio)}`)
+    const cpuText = row.cpuRatio ? `  CPU/op ${fmt(row.cpuRatio)}` : ''
+    console.log(
+      `${framework.padEnd(14)} ${scenario.padEnd(6)} ops ${fmt(row.opsRatio)}  p99 ${fmt(row.p99Ratio)}${cpuText}`,
+    )
   }
 }
 const errors = runs.reduce((n, r) => n + r.errors, 0)

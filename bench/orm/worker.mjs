@@ -15,7 +15,8 @@
  * completed in the window ÷ window; latency percentiles over the calls issued in the window, plus, for each
  * call still running when the window closes, its age then (a lower bound: without it a caller the pool never
  * serves would leave no sample at all). `starved`: callers that completed no call in the window;
- * `p99FinishedMs`: the p99 of finished calls only (the old measure). The last stdout line is `RESULT <json>`.
+ * `p99FinishedMs`: the p99 of finished calls only (the old measure). `cpuUsPerOp`: this process's CPU (user +
+ * system, `process.cpuUsage()`) over the window ÷ calls completed in it. The last stdout line is `RESULT <json>`.
  */
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -173,7 +174,9 @@ const loops = Array.from({ length: opts.callers }, (_, k) => loop(k))
 await new Promise((r) => setTimeout(r, opts.warmMs))
 phase = 'measure'
 const start = performance.now()
+const cpuStart = process.cpuUsage()
 await new Promise((r) => setTimeout(r, opts.ms))
+const cpu = process.cpuUsage(cpuStart)
 const end = performance.now()
 const windowMs = end - start
 const inWindow = completed
@@ -196,6 +199,7 @@ process.stdout.write(
     pool: poolName,
     scenario,
     opsPerSec: (inWindow / windowMs) * 1000,
+    cpuUsPerOp: inWindow > 0 ? (cpu.user + cpu.system) / inWindow : null,
     p50Ms: percentileSorted(latencies, 50),
     p99Ms: percentileSorted(latencies, 99),
     p99FinishedMs: percentileSorted(finished, 99),
