@@ -3,12 +3,13 @@
  * against config files written to a temp folder.
  */
 import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { runCli } from '@pools/cli'
-import { afterAll } from 'vitest'
+import { afterAll, beforeAll } from 'vitest'
 
 export interface CliRun {
   code: number
@@ -16,9 +17,16 @@ export interface CliRun {
   stderr: string
 }
 
-/** A temp folder, removed after the file's tests. */
+/**
+ * A temp folder for the file's tests: made before them, removed after them. Made in a hook, not at import:
+ * vitest runs no hook of a file whose tests are all skipped (a service missing), so such a file must create
+ * nothing it would never remove.
+ */
 export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), `pools-cli-${prefix}-`))
+  const dir = path.join(tmpdir(), `pools-cli-${prefix}-${process.pid}-${randomBytes(4).toString('hex')}`)
+  beforeAll(() => {
+    mkdirSync(dir, { recursive: true })
+  })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
   return dir
 }

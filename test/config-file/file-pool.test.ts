@@ -5,7 +5,8 @@
  * One pools.config.json in a temp folder, read by every package; each runs a query on the real server
  * and uses the file's options (its `max`, `name`, `acquireTimeoutMs`).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { engineOf, isFilePool, isPoolError } from '@pools/core'
@@ -24,23 +25,32 @@ import { DataSource } from 'typeorm'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { describeWithServices, useMysql, usePostgres, useRedis } from '../harness/index.js'
 
-const dir = mkdtempSync(path.join(tmpdir(), 'pools-file-pool-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
-
-writeFileSync(
-  path.join(dir, 'pools.config.json'),
-  JSON.stringify({
-    pools: {
-      primary: { connection: '${PG_URL}', max: 3, acquireTimeoutMs: 1234, name: 'file-primary' },
-      hosted: {
-        connection: { driver: 'pg', host: '${PG_HOST}', port: '${PG_PORT}', user: '${PG_USER}', database: '${PG_DB}' },
-        max: 2,
+// Made in a hook, not at import: vitest runs no hook of a file whose tests are all skipped (a service missing).
+const dir = path.join(tmpdir(), `pools-file-pool-${process.pid}-${randomBytes(4).toString('hex')}`)
+beforeAll(() => {
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(
+    path.join(dir, 'pools.config.json'),
+    JSON.stringify({
+      pools: {
+        primary: { connection: '${PG_URL}', max: 3, acquireTimeoutMs: 1234, name: 'file-primary' },
+        hosted: {
+          connection: {
+            driver: 'pg',
+            host: '${PG_HOST}',
+            port: '${PG_PORT}',
+            user: '${PG_USER}',
+            database: '${PG_DB}',
+          },
+          max: 2,
+        },
+        orders: { connection: '${MYSQL_URL}', max: 2, acquireTimeoutMs: 2345 },
+        cache: { connection: '${REDIS_URL}', max: 2 },
       },
-      orders: { connection: '${MYSQL_URL}', max: 2, acquireTimeoutMs: 2345 },
-      cache: { connection: '${REDIS_URL}', max: 2 },
-    },
-  }),
-)
+    }),
+  )
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 let env: Record<string, string> = {}
 const load = (name: string): Promise<ResolvedPool> => resolvePool(name, { cwd: dir, env })

@@ -3,7 +3,7 @@
  * requirepass) that must never touch the shared server. Runs under the harness watchdog in its own
  * process group, so it dies with the test process however that dies.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -110,6 +110,10 @@ export async function startPrivateRedis(options: { password?: string } = {}): Pr
     destroy: kill,
     [Symbol.asyncDispose]: kill,
   }
-  registerCleanup(kill)
+  registerCleanup(async () => {
+    await kill()
+    // kept when the server failed to start (the error names it); gone once the scope that used it ends
+    rmSync(logFile, { force: true })
+  })
   return server
 }
