@@ -82,6 +82,24 @@ async function script(pool: CallbackPool, table: string): Promise<unknown[]> {
   return out
 }
 
+/** Run `fn` and count the CommonJS module loads (`require()` calls, cached or not) it makes. */
+async function countModuleLoads<T>(fn: () => T): Promise<{ result: T; loads: number }> {
+  const { default: Module } = (await import('node:module')) as unknown as {
+    default: { _load: (...args: unknown[]) => unknown }
+  }
+  const load = Module._load
+  let loads = 0
+  Module._load = function (this: unknown, ...args: unknown[]) {
+    loads++
+    return load.apply(this, args)
+  }
+  try {
+    return { result: fn(), loads }
+  } finally {
+    Module._load = load
+  }
+}
+
 describeWithMysql('@pools/core/mysql2 drop-in', () => {
   const ctx = useMysql2Context()
 
@@ -120,23 +138,9 @@ describeWithMysql('@pools/core/mysql2 drop-in', () => {
   it("connection.promise() builds mysql2's PromisePoolConnection without a require() per call (TypeORM calls it per statement)", async () => {
     // mysql2's own PoolConnection.promise() runs require('./promise/pool_connection.js') on every call; once
     // mysql2/promise is loaded (it is here) Node resolves that file again each time (≈5 µs).
-    const { default: Module } = (await import('node:module')) as unknown as {
-      default: { _load: (...args: unknown[]) => unknown }
-    }
     const pool = ctx.pool()
     const conn = await getConnection(pool)
-    const load = Module._load
-    let loads = 0
-    Module._load = function (this: unknown, ...args: unknown[]) {
-      loads++
-      return load.apply(this, args)
-    }
-    let wrappers: ReturnType<PoolConnection['promise']>[]
-    try {
-      wrappers = Array.from({ length: 20 }, () => conn.promise())
-    } finally {
-      Module._load = load
-    }
+    const { result: wrappers, loads } = await countModuleLoads(() => Array.from({ length: 20 }, () => conn.promise()))
     expect(loads).toBe(0)
     // the same wrapper as mysql2's: instanceof, the connection behind it, events forwarded, queries and release
     const pconn = wrappers[0]!
@@ -154,16 +158,10 @@ describeWithMysql('@pools/core/mysql2 drop-in', () => {
     const nativeConn = await new Promise<PoolConnection>((resolve, reject) =>
       native.getConnection((error, connection) => (error ? reject(error) : resolve(connection))),
     )
-    Module._load = function (this: unknown, ...args: unknown[]) {
-      loads++
-      return load.apply(this, args)
-    }
-    try {
+    const nativeRun = await countModuleLoads(() => {
       for (let i = 0; i < 20; i++) nativeConn.promise()
-    } finally {
-      Module._load = load
-    }
-    expect(loads).toBe(20)
+    })
+    expect(nativeRun.loads).toBe(20)
     nativeConn.release()
     pconn.release()
     expect(pool.engine.stats().idle).toBe(pool.engine.stats().total)

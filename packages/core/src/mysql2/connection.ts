@@ -54,13 +54,11 @@ type PromisePoolConnectionClass = new (connection: unknown, promiseImpl?: Promis
  * package scope (≈ 5 µs, measured in bench/mysql2-attribution.mjs: TypeORM calls it once per statement).
  * Older mysql2 (< 3.x) exports it as `PoolConnection`.
  */
-const PromisePoolConnection: PromisePoolConnectionClass | undefined = (() => {
-  const exported = mysqlPromise as unknown as {
-    PromisePoolConnection?: PromisePoolConnectionClass
-    PoolConnection?: PromisePoolConnectionClass
-  }
-  return exported.PromisePoolConnection ?? exported.PoolConnection
-})()
+const promiseExports = mysqlPromise as unknown as {
+  PromisePoolConnection?: PromisePoolConnectionClass
+  PoolConnection?: PromisePoolConnectionClass
+}
+const PromisePoolConnection = promiseExports.PromisePoolConnection ?? promiseExports.PoolConnection
 
 /**
  * Server errors after which the session is gone even though the server answered with an error packet
