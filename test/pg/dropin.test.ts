@@ -347,6 +347,28 @@ describeWithPostgres('@pools/core/pg behaves as pg.Pool, scenario by scenario', 
       expect(transcripts.pools[9]).toEqual(['sync', 'Error: Called end on pool more than once'])
     })
 
+    it("a throwing 'acquire' listener fails that checkout (pg-pool throws it uncaught) and the client goes back", async () => {
+      const pool = make('pools', { max: 1 })
+      let fail = true
+      pool.on('acquire', () => {
+        if (fail) throw new Error('acquire listener bug')
+      })
+      const viaCallback = await new Promise<unknown[]>((resolve) => {
+        pool.connect((err, client, done) => resolve([err, client, done]))
+      })
+      expect((viaCallback[0] as Error).message).toBe('acquire listener bug')
+      expect(viaCallback[1]).toBeUndefined()
+      expect(typeof viaCallback[2]).toBe('function') // pg-pool hands a no-op done with an error
+      expect((await rejectionOf(pool.connect())).message).toBe('acquire listener bug')
+      expect((await rejectionOf(pool.query('SELECT 1'))).message).toBe('acquire listener bug')
+      // the one client was given back each time: nothing is borrowed, and the next checkout works
+      expect(pool.pools.stats()).toMatchObject({ borrowed: 0, total: 1 })
+      fail = false
+      const client = await pool.connect()
+      expect((await client.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }])
+      client.release()
+    })
+
     it('repeated onConnect failures close every client: no server connection is left behind', async () => {
       for (const kind of KINDS) {
         const name = uniqueName(`dropin-hook-${kind}`)

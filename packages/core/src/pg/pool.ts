@@ -343,9 +343,19 @@ export class Pool extends pg.Pool {
     }
     if (callback === undefined && P === Promise) return this.#checkout()
     const response = this.#promisify(callback)
-    this.#checkout().then(
-      (client) => response.callback(undefined, client, client.release),
-      (error: Error) => response.callback(error, undefined, NOOP),
+    // one promise stage between the engine handing a client over and the caller getting it
+    this.#engine.acquire().then(
+      (client) => {
+        try {
+          this.#lend(client)
+        } catch (error) {
+          // an 'acquire' listener threw: #lend gave the client back; this checkout fails with it
+          response.callback(error as Error, undefined, NOOP)
+          return
+        }
+        response.callback(undefined, client, client.release)
+      },
+      (error: unknown) => response.callback(checkoutError(error), undefined, NOOP),
     )
     return response.result
   }
@@ -369,7 +379,17 @@ export class Pool extends pg.Pool {
     }
     // one promise stage between the engine handing a client over and the query being sent
     this.#engine.acquire().then(
-      (client) => this.#runQuery(client, this.#lend(client), text, vals, response.callback),
+      (client) => {
+        let record: ClientRecord
+        try {
+          record = this.#lend(client)
+        } catch (error) {
+          // an 'acquire' listener threw: #lend gave the client back; this query fails with it
+          response.callback(error as Error)
+          return
+        }
+        this.#runQuery(client, record, text, vals, response.callback)
+      },
       (error: unknown) => response.callback(checkoutError(error)),
     )
     return response.result
