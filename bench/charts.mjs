@@ -123,32 +123,39 @@ const ORM_LABELS = {
 }
 
 function ormChart(orm, source) {
-  const rows = orm.summary.map(
-    (r) => `${ORM_LABELS[r.framework] ?? r.framework}: ${r.scenario === 'tx' ? 'transaction' : r.scenario}`,
-  )
+  // runs since the A/A control (bench/orm/run.mjs `own-again`): each row is followed by its own pool ÷ itself, in grey
+  const lines = orm.summary.flatMap((r) => {
+    const label = `${ORM_LABELS[r.framework] ?? r.framework}: ${r.scenario === 'tx' ? 'transaction' : r.scenario}`
+    return [
+      { label, ratios: r, ours: true },
+      ...(r.aa ? [{ label: `${label}, A/A (own ÷ own)`, ratios: r.aa, ours: false }] : []),
+    ]
+  })
+  const withAa = lines.some((l) => !l.ours)
   return barChart({
     title: 'Prisma and Drizzle on @pools ÷ on their own pool',
-    subtitle: `median of ${orm.rounds} per-round ratios, whiskers min–max. Source: ${source}`,
-    rows,
+    subtitle: `median of ${orm.rounds} per-round ratios, whiskers min–max${withAa ? '; grey: the own pool ÷ itself, the noise floor' : ''}. Source: ${source}`,
+    rows: lines.map((l) => l.label),
+    highlight: lines.map((l) => l.ours),
     panels: [
       {
         heading: 'ops/s ours ÷ theirs (longer favours @pools)',
-        values: orm.summary.map((r) => fromSummary(r.opsRatio)),
+        values: lines.map((l) => fromSummary(l.ratios.opsRatio)),
         references: [{ value: 1, label: 'parity (1.0×)' }],
         max: 2.5,
       },
       {
         heading: 'p99 ours ÷ theirs (shorter favours @pools)',
-        values: orm.summary.map((r) => fromSummary(r.p99Ratio)),
+        values: lines.map((l) => fromSummary(l.ratios.p99Ratio)),
         references: [{ value: 1, label: 'parity (1.0×)' }],
         max: 5,
       },
       // runs since CPU per call was recorded (bench/orm/worker.mjs cpuUsPerOp)
-      ...(orm.summary.every((r) => r.cpuRatio)
+      ...(lines.every((l) => l.ratios.cpuRatio)
         ? [
             {
               heading: 'Node CPU per call ours ÷ theirs (shorter favours @pools)',
-              values: orm.summary.map((r) => fromSummary(r.cpuRatio)),
+              values: lines.map((l) => fromSummary(l.ratios.cpuRatio)),
               references: [{ value: 1, label: 'parity (1.0×)' }],
               max: 2,
             },
@@ -162,8 +169,11 @@ function ormChart(orm, source) {
 function knexTypeormChart(kt, source) {
   const pairs = [
     ['knex-pools', 'knex-tarn', 'Knex on @pools ÷ on tarn'],
+    ['knex-tarn-again', 'knex-tarn', 'Knex A/A: tarn ÷ tarn'],
     ['typeorm-pools', 'typeorm-native', 'TypeORM on @pools ÷ native'],
+    ['typeorm-native-again', 'typeorm-native', 'TypeORM A/A: native ÷ native'],
   ]
+  const highlight = []
   const rows = []
   const ops = []
   const p99 = []
@@ -181,7 +191,9 @@ function knexTypeormChart(kt, source) {
       const a = byKey.get(`${k}|${ours}`)
       const b = byKey.get(`${k}|${theirs}`)
       if (!a || !b) continue
-      rows.push(`${label.split(' ')[0]} ${dialect} ${scenario === 'tx' ? 'transaction' : scenario}`)
+      const aa = label.includes('A/A')
+      rows.push(`${label.split(' ')[0]} ${dialect} ${scenario === 'tx' ? 'transaction' : scenario}${aa ? ', A/A' : ''}`)
+      highlight.push(!aa)
       const per = (f) => {
         const n = Math.min(a.rounds?.length ?? 0, b.rounds?.length ?? 0)
         const xs = []
@@ -215,8 +227,9 @@ function knexTypeormChart(kt, source) {
   const rounds = kt.args?.rounds
   return barChart({
     title: 'Knex and TypeORM on @pools ÷ on their usual pool',
-    subtitle: `median of ${rounds} per-round ratios (as the runner reports it), whiskers min–max. Source: ${source}`,
+    subtitle: `median of ${rounds} per-round ratios (as the runner reports it), whiskers min–max${highlight.includes(false) ? '; grey: the native pool ÷ itself (A/A), the noise floor' : ''}. Source: ${source}`,
     rows,
+    highlight,
     panels: [
       {
         heading: 'ops/s (longer favours @pools)',
@@ -244,25 +257,31 @@ function knexTypeormChart(kt, source) {
 
 function ioredisChart(io, source) {
   const rounds = io.rounds ?? []
-  const others = (io.targets ?? []).filter((t) => t !== 'pools' && !t.endsWith('-bare'))
+  const others = (io.targets ?? []).filter((t) => t !== 'pools' && !t.endsWith('-bare') && !t.endsWith('-again'))
   const describe = io.summary?.byTarget ?? {}
-  const rows = others.map(
-    (t) => `@pools ÷ ${t === 'generic-pool' ? 'generic-pool + ioredis' : t === 'node-redis' ? 'node-redis pool' : t}`,
-  )
-  const ratio = (t, f) => stat(rounds.filter((r) => r.pools && r[t]).map((r) => f(r.pools) / f(r[t])))
+  // [numerator, denominator, label]; runs since the A/A control add generic-pool ÷ itself, in grey
+  const pairs = others.map((t) => [
+    'pools',
+    t,
+    `@pools ÷ ${t === 'generic-pool' ? 'generic-pool + ioredis' : t === 'node-redis' ? 'node-redis pool' : t}`,
+  ])
+  if ((io.targets ?? []).includes('generic-pool-again'))
+    pairs.push(['generic-pool-again', 'generic-pool', 'A/A: generic-pool ÷ generic-pool'])
+  const ratio = (a, b, f) => stat(rounds.filter((r) => r[a] && r[b]).map((r) => f(r[a]) / f(r[b])))
   return barChart({
     title: 'ioredis: @pools/ioredis ÷ other Redis pools',
     subtitle: `median of ${rounds.length} per-round ratios, whiskers min–max; ${io.options?.callers} callers on ${io.options?.max} connections. Source: ${source}`,
-    rows,
+    rows: pairs.map(([, , label]) => label),
+    highlight: pairs.map(([a]) => a === 'pools'),
     panels: [
       {
         heading: 'ops/s (longer favours @pools)',
-        values: others.map((t) => ratio(t, (x) => x.opsPerSec)),
+        values: pairs.map(([a, b]) => ratio(a, b, (x) => x.opsPerSec)),
         references: [{ value: 1, label: 'parity (1.0×)' }],
       },
       {
         heading: 'p99 (shorter favours @pools)',
-        values: others.map((t) => ratio(t, (x) => x.p99Ms)),
+        values: pairs.map(([a, b]) => ratio(a, b, (x) => x.p99Ms)),
         references: [{ value: 1, label: 'parity (1.0×)' }],
       },
     ],

@@ -3,11 +3,13 @@
  * createClientPool, same run, paired rounds, a fresh process per measurement.
  *
  *   node bench/ioredis/run.mjs [--rounds N] [--ms N] [--warm-ms N] [--callers N] [--max N] [--keys N]
- *                              [--ops N] [--targets pools,generic-pool,node-redis,ioredis-bare,node-redis-bare]
+ *                              [--ops N] [--targets pools,generic-pool,node-redis,ioredis-bare,node-redis-bare,generic-pool-again]
  *                              [--quick] [--no-write]
  *
- *   --rounds N   rounds (default 7; 2 with --quick). Each round runs every target once, in an order
- *                rotated by one each round, so drift of the machine hits every target alike.
+ *   --rounds N   rounds (default 8; 2 with --quick). Each round runs every target once, in the order of
+ *                bench/lib/order.mjs (rotated per pair of rounds, reversed in the second of the pair), so
+ *                drift of the machine hits every target alike and each runs before and after each other
+ *                equally often.
  *   --ms N       measured window per measurement (default 5000; 1000 with --quick)
  *   --warm-ms N  warm-up before it (default 2000; 300 with --quick)
  *   --callers N  concurrent callers (default 50), sharing a pool of --max connections (default 10)
@@ -17,6 +19,8 @@
  *   --targets    which to run (default all). ioredis-bare and node-redis-bare are references, not
  *                judged: `--max` clients of the library alone, no pool, a loop driving each; they show
  *                what the client library itself costs per op, which no pool around it can go below.
+ *                generic-pool-again is the A/A control, not judged either: generic-pool measured a second
+ *                time in the same round; its ratio to generic-pool is what noise alone gives.
  *   --ioredis M  the ioredis module the two ioredis targets load: `ioredis` (default, 5.x here) or
  *                `ioredis6` (the devDependency alias of ioredis 6)
  *   --quick      a smoke run: proves it works, not for publishing
@@ -35,13 +39,16 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { writeCharts } from '../charts.mjs'
+import { roundOrder } from '../lib/order.mjs'
 import { median } from '../lib/stats.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '../..')
-const TARGETS = ['pools', 'generic-pool', 'node-redis', 'ioredis-bare', 'node-redis-bare']
+const TARGETS = ['pools', 'generic-pool', 'node-redis', 'ioredis-bare', 'node-redis-bare', 'generic-pool-again']
 /** Reference rows: shown, never part of the paired "@pools ÷ best of the others" ratios. */
-const REFERENCES = new Set(['ioredis-bare', 'node-redis-bare'])
+const REFERENCES = new Set(['ioredis-bare', 'node-redis-bare', 'generic-pool-again'])
+/** The A/A control: generic-pool measured a second time per round; its ratio to the first is noise alone. */
+const AA = { target: 'generic-pool-again', baseline: 'generic-pool' }
 
 function parseArgs(argv) {
   const args = { quick: false, write: true, targets: TARGETS }
@@ -98,7 +105,7 @@ function parseArgs(argv) {
         throw new Error(`unknown flag ${flag}`)
     }
   }
-  args.rounds ??= args.quick ? 2 : 7
+  args.rounds ??= args.quick ? 2 : 8
   args.ms ??= args.quick ? 1000 : 5000
   args.warmMs ??= args.quick ? 300 : 2000
   args.callers ??= 50
@@ -120,7 +127,8 @@ function redact(url) {
 }
 
 function measure(target, options) {
-  const child = spawnSync(process.execPath, [path.join(here, 'worker.mjs'), target, JSON.stringify(options)], {
+  const worker = target === AA.target ? AA.baseline : target
+  const child = spawnSync(process.execPath, [path.join(here, 'worker.mjs'), worker, JSON.stringify(options)], {
     cwd: root,
     encoding: 'utf8',
     timeout: options.warmMs + (options.ops > 0 ? 600_000 : options.ms) + 60_000,
@@ -164,8 +172,25 @@ function report(run) {
           return { opsRatio: r.pools.opsPerSec / bestOps, p99Ratio: r.pools.p99Ms / bestP99 }
         })
       : []
+  // the A/A control, paired per round as above: generic-pool-again ÷ generic-pool
+  const aaRounds = run.rounds.filter((r) => r[AA.target] && r[AA.baseline])
+  const aa = aaRounds.length
+    ? aaRounds.map((r) => ({
+        opsRatio: r[AA.target].opsPerSec / r[AA.baseline].opsPerSec,
+        p99Ratio: r[AA.target].p99Ms / r[AA.baseline].p99Ms,
+      }))
+    : undefined
   const summary = {
     byTarget,
+    aa: aa && {
+      opsRatioMedian: median(aa.map((p) => p.opsRatio)),
+      opsRatioMin: Math.min(...aa.map((p) => p.opsRatio)),
+      opsRatioMax: Math.max(...aa.map((p) => p.opsRatio)),
+      p99RatioMedian: median(aa.map((p) => p.p99Ratio)),
+      p99RatioMin: Math.min(...aa.map((p) => p.p99Ratio)),
+      p99RatioMax: Math.max(...aa.map((p) => p.p99Ratio)),
+      perRound: aa,
+    },
     paired: paired.length
       ? {
           opsRatioMedian: median(paired.map((p) => p.opsRatio)),
@@ -181,13 +206,18 @@ function report(run) {
     '',
     `${run.startedAt} · ${run.machine.cpus} × ${run.machine.cpuModel} · Node ${run.machine.node} · Redis ${run.redis.version} at ${run.redis.url}`,
     '',
-    `${run.rounds.length} paired rounds, a fresh process per measurement, order rotated each round; ${run.options.callers} callers on a pool of ${run.options.max}, ${run.options.keys} keys, ${run.options.warmMs} ms warm-up + ${run.options.ops > 0 ? `${run.options.ops} ops` : `${run.options.ms} ms`} measured.`,
+    `${run.rounds.length} paired rounds, a fresh process per measurement, order rotated per pair of rounds and reversed in the second; ${run.options.callers} callers on a pool of ${run.options.max}, ${run.options.keys} keys, ${run.options.warmMs} ms warm-up + ${run.options.ops > 0 ? `${run.options.ops} ops` : `${run.options.ms} ms`} measured.`,
     '',
     '| target | ops/s (median) | p50 ms | p99 ms | CPU µs/op (min–max) | commands/op | conflicts retried |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...run.targets.map((t) => {
       const s = byTarget[t]
-      const name = REFERENCES.has(t) ? `*reference:* ${s.describe ?? t}` : (s.describe ?? t)
+      const name =
+        t === AA.target
+          ? `*A/A control:* ${s.describe ?? t}, again`
+          : REFERENCES.has(t)
+            ? `*reference:* ${s.describe ?? t}`
+            : (s.describe ?? t)
       return `| ${name} | ${fmt(s.opsPerSec)} | ${fmt(s.p50Ms, 2)} | ${fmt(s.p99Ms, 2)} | ${fmt(s.cpuUsPerOp, 1)} (${fmt(s.cpuUsPerOpMin, 1)}–${fmt(s.cpuUsPerOpMax, 1)}) | ${fmt(s.commandsPerOp, 2)} | ${fmt(s.conflicts)} |`
     }),
     '',
@@ -195,6 +225,13 @@ function report(run) {
   if (run.targets.some((t) => REFERENCES.has(t))) {
     lines.push(
       'Reference rows (not judged): the client library alone, no pool, one loop per connection on the same number of connections; their latency has no wait for a connection in it. Their CPU µs/op is what the library costs per op before any pool: a pool around it adds to that. Commands/op are `INFO commandstats` deltas over the window (5 per attempt: WATCH, GET, MULTI, SET, EXEC).',
+      '',
+    )
+  }
+  if (summary.aa) {
+    const a = summary.aa
+    lines.push(
+      `A/A control, generic-pool ÷ itself in the same round (what noise alone gives): ops/s median ${fmt(a.opsRatioMedian, 3)}× (${fmt(a.opsRatioMin, 3)}–${fmt(a.opsRatioMax, 3)}); p99 median ${fmt(a.p99RatioMedian, 3)}× (${fmt(a.p99RatioMin, 3)}–${fmt(a.p99RatioMax, 3)}).`,
       '',
     )
   }
@@ -255,7 +292,7 @@ const run = {
 }
 try {
   for (let round = 0; round < args.rounds; round++) {
-    const order = args.targets.map((_, i) => args.targets[(i + round) % args.targets.length])
+    const order = roundOrder(args.targets, round)
     const results = { order }
     for (const target of order) {
       const r = measure(target, options)

@@ -8,12 +8,15 @@
  * transaction of two reads, 10 callers), `burst` (the read with 200 callers on max 10).
  * Targets: knex-tarn (knex's default pool), knex-pools (@pools/knex), knex-pg-pool (knex on a plain
  * pg.Pool through `connectionPool`), knex-pools-pg (knex on @pools/core/pg's Pool through
- * `connectionPool`, the native-pool route), typeorm-native, typeorm-pools.
+ * `connectionPool`, the native-pool route), typeorm-native, typeorm-pools; and the two A/A controls
+ * knex-tarn-again and typeorm-native-again: the native pool measured a second time in the same round,
+ * whose ratio to the first is what noise alone gives (a ratio of ours inside that spread is no difference).
  *
  * Every measurement runs in a fresh process (worker.mjs); each round runs every target once, in an
- * order rotated by one per round, so drift hits all alike and ratios pair per round. Reported per
- * target: ops/s, p99, Node CPU µs per query (user+system of the worker), and the ratio to the
- * framework's native pool (median of the per-round ratios).
+ * order from bench/lib/order.mjs (rounds come in pairs: an order rotated by one per pair, then
+ * the same order reversed), so drift hits all alike, each target runs before and after its baseline
+ * equally often (with an even number of rounds), and ratios pair per round. Reported per target: ops/s, p99, Node CPU µs per query (user+system of the worker),
+ * and the ratio to the framework's native pool (median of the per-round ratios).
  *
  * Needs PostgreSQL (PG_URL, default postgres://postgres@127.0.0.1:5432/test) and/or MySQL/MariaDB
  * (MYSQL_URL, default mysql://root@127.0.0.1:3306/test); creates the table bench_kt (100 rows).
@@ -25,6 +28,7 @@ import { fileURLToPath } from 'node:url'
 import mysql from 'mysql2/promise'
 import pg from 'pg'
 import { writeCharts } from '../charts.mjs'
+import { roundOrder } from '../lib/order.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '../..')
@@ -33,15 +37,26 @@ const url = {
   pg: env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
   mysql2: env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test',
 }
-const ALL_TARGETS = ['knex-tarn', 'knex-pools', 'knex-pg-pool', 'knex-pools-pg', 'typeorm-native', 'typeorm-pools']
+const ALL_TARGETS = [
+  'knex-tarn',
+  'knex-pools',
+  'knex-pg-pool',
+  'knex-pools-pg',
+  'knex-tarn-again',
+  'typeorm-native',
+  'typeorm-pools',
+  'typeorm-native-again',
+]
 const PG_ONLY = new Set(['knex-pg-pool', 'knex-pools-pg'])
 const BASELINE = {
   'knex-tarn': 'knex-tarn',
   'knex-pools': 'knex-tarn',
   'knex-pg-pool': 'knex-tarn',
   'knex-pools-pg': 'knex-tarn',
+  'knex-tarn-again': 'knex-tarn',
   'typeorm-native': 'typeorm-native',
   'typeorm-pools': 'typeorm-native',
+  'typeorm-native-again': 'typeorm-native',
 }
 const SCENARIOS = {
   select: { scenario: 'select', callers: 10 },
@@ -61,7 +76,7 @@ function parseArgs(argv) {
       .filter(Boolean)
   const args = {
     quick,
-    rounds: Number(value('--rounds', quick ? 1 : 5)),
+    rounds: Number(value('--rounds', quick ? 1 : 6)),
     ms: Number(value('--ms', quick ? 800 : 4000)),
     warmMs: Number(value('--warm-ms', quick ? 300 : 1500)),
     dialects: list('--dialect', ['pg', 'mysql2']),
@@ -93,7 +108,7 @@ async function prepare(dialect) {
 function measure(target, dialect, scenarioName, args) {
   const s = SCENARIOS[scenarioName]
   const spec = {
-    target,
+    target: target.replace(/-again$/, ''),
     dialect,
     scenario: s.scenario,
     callers: s.callers,
@@ -125,7 +140,7 @@ for (const dialect of args.dialects) {
   for (const scenario of args.scenarios) {
     const rounds = []
     for (let r = 0; r < args.rounds; r++) {
-      const order = targets.map((_, i) => targets[(i + r) % targets.length])
+      const order = roundOrder(targets, r)
       const round = {}
       for (const target of order) round[target] = measure(target, dialect, scenario, args)
       rounds.push(round)
@@ -153,10 +168,10 @@ for (const dialect of args.dialects) {
 
 const fmt = (n, d = 0) => n.toFixed(d).padStart(8)
 console.log(`\n${args.quick ? 'QUICK SMOKE (not for publishing) — ' : ''}${args.rounds} round(s), ${args.ms} ms each`)
-console.log('dialect scenario target            ops/s    p99 ms  CPU µs/q  ops× native  p99× native  CPU× native')
+console.log('dialect scenario target                 ops/s    p99 ms  CPU µs/q  ops× native  p99× native  CPU× native')
 for (const r of results) {
   console.log(
-    `${r.dialect.padEnd(7)} ${r.scenario.padEnd(8)} ${r.target.padEnd(15)} ${fmt(r.ops)} ${fmt(r.p99Ms, 2)} ${fmt(r.cpuUsPerOp, 1)}` +
+    `${r.dialect.padEnd(7)} ${r.scenario.padEnd(8)} ${r.target.padEnd(20)} ${fmt(r.ops)} ${fmt(r.p99Ms, 2)} ${fmt(r.cpuUsPerOp, 1)}` +
       `     ${fmt(r.opsRatio, 3)}     ${fmt(r.p99Ratio, 3)}     ${fmt(r.cpuRatio, 3)}`,
   )
 }

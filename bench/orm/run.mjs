@@ -10,10 +10,13 @@
  * vs @pools/prisma/mariadb). Each with two scenarios: `select` (one primary-key select through the ORM) and
  * `tx` (the same select in a transaction). A framework whose server does not answer is skipped, loudly.
  * Every measurement runs in a fresh
- * child process (bench/orm/worker.mjs); each round runs all eight once, in an order rotated by one each
- * round, and the ratio ours/theirs is taken per round (ops/s: higher is better; p99: lower is better).
+ * child process (bench/orm/worker.mjs); each round runs every cell once, in the order of bench/lib/order.mjs
+ * (rotated per pair of rounds, reversed in the second of the pair, so ours runs before and after theirs
+ * equally often), and the ratio ours/theirs is taken per round (ops/s: higher is better; p99: lower is better).
+ * Each framework's own pool is also measured a second time per round (`own-again`, the A/A control): its
+ * ratio to the first measurement is what noise alone gives, reported per row as `aa`.
  *
- * --quick (2 rounds, 1 s measurements) is a smoke run and writes nothing; a full run (default 7 rounds,
+ * --quick (2 rounds, 1 s measurements) is a smoke run and writes nothing; a full run (default 6 rounds,
  * 3 s measurements) writes bench/results/orm-<timestamp>.json unless --no-write.
  * Needs a built repo (`npm run build`), PostgreSQL (PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE, default
  * postgres@127.0.0.1:5432/test) and MySQL/MariaDB (MYSQL_HOST/PORT/USER/PASSWORD/DATABASE, default
@@ -25,6 +28,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { writeCharts } from '../charts.mjs'
+import { roundOrder } from '../lib/order.mjs'
 import { connectionFromEnv, describeConnection, probe, withClient } from '../lib/pg.mjs'
 import { median } from '../lib/stats.mjs'
 import { mysqlFromEnv, probeMysql, withMysql } from './mysql.mjs'
@@ -41,7 +45,7 @@ const value = (name, fallback) => {
   return n
 }
 const quick = flag('--quick')
-const rounds = value('--rounds', quick ? 2 : 7)
+const rounds = value('--rounds', quick ? 2 : 6)
 const options = {
   ms: value('--ms', quick ? 1000 : 3000),
   warmMs: value('--warm-ms', quick ? 300 : 1000),
@@ -67,7 +71,9 @@ if (FRAMEWORKS.length === 0) {
   process.exit(1)
 }
 const SCENARIOS = ['select', 'tx']
-const POOLS = ['own', 'pools']
+// own-again: the framework's own pool measured a second time in the same round (the A/A control: its
+// ratio to `own` is what noise alone gives; the worker runs it as `own`)
+const POOLS = ['own', 'pools', 'own-again']
 const cells = FRAMEWORKS.flatMap((framework) =>
   SCENARIOS.flatMap((scenario) => POOLS.map((pool) => ({ framework, scenario, pool }))),
 )
@@ -109,14 +115,14 @@ if (mysqlUp.ok) {
 const runs = []
 try {
   for (let round = 0; round < rounds; round++) {
-    const order = cells.map((_, i) => cells[(i + round) % cells.length])
+    const order = roundOrder(cells, round)
     for (const cell of order) {
       const child = spawnSync(
         process.execPath,
         [
           path.join(here, 'worker.mjs'),
           cell.framework,
-          cell.pool,
+          cell.pool === 'own-again' ? 'own' : cell.pool,
           cell.scenario,
           JSON.stringify({ ...options, conn, mysql: mysqlConn }),
         ],
@@ -127,7 +133,7 @@ try {
         console.error(`${cell.framework}/${cell.pool}/${cell.scenario} failed:\n${child.stdout}${child.stderr}`)
         process.exit(1)
       }
-      const result = { round, ...JSON.parse(line.slice(7)) }
+      const result = { round, ...JSON.parse(line.slice(7)), pool: cell.pool }
       runs.push(result)
       console.log(
         `round ${round + 1}/${rounds} ${cell.framework.padEnd(14)} ${cell.scenario.padEnd(6)} ${cell.pool.padEnd(5)} ` +
@@ -148,32 +154,45 @@ const summary = []
 console.log(
   `\nours / theirs, per round (median, min–max over ${rounds} rounds); ops/s ≥ 1, p99 and CPU/op ≤ 1 favour @pools`,
 )
+const spread = (values) => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) })
+/** Per-round ratios of `pool` to the framework's own pool: ops/s, p99, CPU per call. */
+function ratios(framework, scenario, pool) {
+  const ops = []
+  const p99 = []
+  const cpu = []
+  for (let round = 0; round < rounds; round++) {
+    const theirs = find(round, framework, scenario, 'own')
+    const other = find(round, framework, scenario, pool)
+    ops.push(other.opsPerSec / theirs.opsPerSec)
+    p99.push(other.p99Ms / theirs.p99Ms)
+    if (other.cpuUsPerOp && theirs.cpuUsPerOp) cpu.push(other.cpuUsPerOp / theirs.cpuUsPerOp)
+  }
+  return {
+    opsRatio: spread(ops),
+    p99Ratio: spread(p99),
+    ...(cpu.length === rounds ? { cpuRatio: spread(cpu) } : {}),
+  }
+}
+const fmt = (s) => `${s.median.toFixed(3)}× (${s.min.toFixed(3)}–${s.max.toFixed(3)})`
 for (const framework of FRAMEWORKS) {
   for (const scenario of SCENARIOS) {
-    const ops = []
-    const p99 = []
-    const cpu = []
-    for (let round = 0; round < rounds; round++) {
-      const theirs = find(round, framework, scenario, 'own')
-      const ours = find(round, framework, scenario, 'pools')
-      ops.push(ours.opsPerSec / theirs.opsPerSec)
-      p99.push(ours.p99Ms / theirs.p99Ms)
-      if (ours.cpuUsPerOp && theirs.cpuUsPerOp) cpu.push(ours.cpuUsPerOp / theirs.cpuUsPerOp)
-    }
-    const spread = (values) => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) })
+    // aa: the same ratios for own-again ÷ own, the noise floor of this row
     const row = {
       framework,
       scenario,
-      opsRatio: spread(ops),
-      p99Ratio: spread(p99),
-      ...(cpu.length === rounds ? { cpuRatio: spread(cpu) } : {}),
+      ...ratios(framework, scenario, 'pools'),
+      aa: ratios(framework, scenario, 'own-again'),
     }
     summary.push(row)
-    const fmt = (s) => `${s.median.toFixed(3)}× (${s.min.toFixed(3)}–${s.max.toFixed(3)})`
-    const cpuText = row.cpuRatio ? `  CPU/op ${fmt(row.cpuRatio)}` : ''
-    console.log(
-      `${framework.padEnd(14)} ${scenario.padEnd(6)} ops ${fmt(row.opsRatio)}  p99 ${fmt(row.p99Ratio)}${cpuText}`,
-    )
+    for (const [label, r] of [
+      ['ours', row],
+      ['A/A ', row.aa],
+    ]) {
+      const cpuText = r.cpuRatio ? `  CPU/op ${fmt(r.cpuRatio)}` : ''
+      console.log(
+        `${framework.padEnd(14)} ${scenario.padEnd(6)} ${label} ops ${fmt(r.opsRatio)}  p99 ${fmt(r.p99Ratio)}${cpuText}`,
+      )
+    }
   }
 }
 const errors = runs.reduce((n, r) => n + r.errors, 0)

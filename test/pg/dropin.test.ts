@@ -362,7 +362,7 @@ describeWithPostgres('@pools/core/pg behaves as pg.Pool, scenario by scenario', 
       expect((await rejectionOf(pool.connect())).message).toBe('acquire listener bug')
       expect((await rejectionOf(pool.query('SELECT 1'))).message).toBe('acquire listener bug')
       // the one client was given back each time: nothing is borrowed, and the next checkout works
-      expect(pool.pools.stats()).toMatchObject({ borrowed: 0, total: 1 })
+      expect((pool as Pool).pools.stats()).toMatchObject({ borrowed: 0, total: 1 })
       fail = false
       const client = await pool.connect()
       expect((await client.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }])
