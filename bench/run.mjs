@@ -33,6 +33,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { writeCharts } from './charts.mjs'
 import { DEFAULT_POOLS, OURS, POOL_NAMES } from './lib/adapters.mjs'
+import { roundOrder } from './lib/order.mjs'
 import {
   connectionFromEnv,
   countConnections,
@@ -400,13 +401,9 @@ async function runPgScenarios(scenarios) {
 
   const pooled = scenarios.filter((s) => s === 'pg-query' || s === 'pg-connect')
   for (let round = 1; round <= args.rounds && (pooled.length || scenarios.includes('pg-raw')); round++) {
-    // Rotate by one every two rounds and reverse the even rounds: with three pools, over six rounds
-    // each takes each position twice and each pair runs in each order three times.
-    const rotated = [
-      ...pgPools.slice(((round - 1) >> 1) % pgPools.length),
-      ...pgPools.slice(0, ((round - 1) >> 1) % pgPools.length),
-    ]
-    const order = round % 2 ? rotated : rotated.reverse()
+    // Rotated by one every two rounds, reversed in the second of each pair (bench/lib/order.mjs): with three
+    // pools, over six rounds each takes each position twice and each pair runs in each order three times.
+    const order = roundOrder(pgPools, round - 1)
     for (const scenario of pooled) for (const pool of order) runs.push(await runPg(pool, scenario, round))
     if (scenarios.includes('pg-raw')) runs.push(await runPg('none', 'pg-raw', round))
   }
