@@ -76,6 +76,11 @@ const REMOVAL_LOG: Partial<Record<DestroyReason, string>> = {
   'idle-timeout': 'remove idle client',
 }
 
+/** What `#lend` returns when an 'acquire' listener threw; allocated only then. */
+class ListenerThrew {
+  constructor(readonly error: unknown) {}
+}
+
 /** A failed checkout as pg-pool reports it: a failed connect as pg's own error, the rest in pg-pool's words. */
 function checkoutError(error: unknown): Error {
   if (isPoolError(error, 'POOL_CREATE_FAILED') && error.cause instanceof Error) return error.cause
@@ -346,14 +351,9 @@ export class Pool extends pg.Pool {
     // one promise stage between the engine handing a client over and the caller getting it
     this.#engine.acquire().then(
       (client) => {
-        try {
-          this.#lend(client)
-        } catch (error) {
-          // an 'acquire' listener threw: #lend gave the client back; this checkout fails with it
-          response.callback(error as Error, undefined, NOOP)
-          return
-        }
-        response.callback(undefined, client, client.release)
+        const lent = this.#lend(client)
+        if (lent instanceof ListenerThrew) response.callback(lent.error as Error, undefined, NOOP)
+        else response.callback(undefined, client, client.release)
       },
       (error: unknown) => response.callback(checkoutError(error), undefined, NOOP),
     )
@@ -380,15 +380,9 @@ export class Pool extends pg.Pool {
     // one promise stage between the engine handing a client over and the query being sent
     this.#engine.acquire().then(
       (client) => {
-        let record: ClientRecord
-        try {
-          record = this.#lend(client)
-        } catch (error) {
-          // an 'acquire' listener threw: #lend gave the client back; this query fails with it
-          response.callback(error as Error)
-          return
-        }
-        this.#runQuery(client, record, text, vals, response.callback)
+        const lent = this.#lend(client)
+        if (lent instanceof ListenerThrew) response.callback(lent.error as Error)
+        else this.#runQuery(client, lent, text, vals, response.callback)
       },
       (error: unknown) => response.callback(checkoutError(error)),
     )
@@ -465,7 +459,8 @@ export class Pool extends pg.Pool {
   #checkout(): Promise<pg.PoolClient> {
     return this.#engine.acquire().then(
       (client) => {
-        this.#lend(client)
+        const lent = this.#lend(client)
+        if (lent instanceof ListenerThrew) throw lent.error
         return client
       },
       (error: unknown) => {
@@ -474,8 +469,12 @@ export class Pool extends pg.Pool {
     )
   }
 
-  /** Hand a client out through this pool: its `release()`, the 'acquire' event. */
-  #lend(client: pg.PoolClient): ClientRecord {
+  /**
+   * Hand a client out through this pool: its `release()`, the 'acquire' event. When an 'acquire'
+   * listener throws, the client is given back and the checkout fails with that error (pg-pool would
+   * throw it uncaught from a nextTick).
+   */
+  #lend(client: pg.PoolClient): ClientRecord | ListenerThrew {
     const record = this.#clients.get(client) ?? this.#adopt(client)
     let released = false
     const release = (error?: Error | boolean): void => {
@@ -488,7 +487,7 @@ export class Pool extends pg.Pool {
       this.emit('acquire', client)
     } catch (error) {
       release()
-      throw error
+      return new ListenerThrew(error)
     }
     return record
   }
