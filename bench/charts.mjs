@@ -19,6 +19,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { isAgain } from './lib/aa.mjs'
 import { barChart } from './lib/svg.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -257,7 +258,7 @@ function knexTypeormChart(kt, source) {
 
 function ioredisChart(io, source) {
   const rounds = io.rounds ?? []
-  const others = (io.targets ?? []).filter((t) => t !== 'pools' && !t.endsWith('-bare') && !t.endsWith('-again'))
+  const others = (io.targets ?? []).filter((t) => t !== 'pools' && !t.endsWith('-bare') && !isAgain(t))
   const describe = io.summary?.byTarget ?? {}
   // [numerator, denominator, label]; runs since the A/A control add generic-pool ÷ itself, in grey
   const pairs = others.map((t) => [

@@ -39,16 +39,17 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { writeCharts } from '../charts.mjs'
+import { againOf, measuredAs } from '../lib/aa.mjs'
 import { roundOrder } from '../lib/order.mjs'
 import { median } from '../lib/stats.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '../..')
-const TARGETS = ['pools', 'generic-pool', 'node-redis', 'ioredis-bare', 'node-redis-bare', 'generic-pool-again']
-/** Reference rows: shown, never part of the paired "@pools ÷ best of the others" ratios. */
-const REFERENCES = new Set(['ioredis-bare', 'node-redis-bare', 'generic-pool-again'])
 /** The A/A control: generic-pool measured a second time per round; its ratio to the first is noise alone. */
-const AA = { target: 'generic-pool-again', baseline: 'generic-pool' }
+const AA = { target: againOf('generic-pool'), baseline: 'generic-pool' }
+const TARGETS = ['pools', 'generic-pool', 'node-redis', 'ioredis-bare', 'node-redis-bare', AA.target]
+/** Reference rows: shown, never part of the paired "@pools ÷ best of the others" ratios. */
+const REFERENCES = new Set(['ioredis-bare', 'node-redis-bare', AA.target])
 
 function parseArgs(argv) {
   const args = { quick: false, write: true, targets: TARGETS }
@@ -127,12 +128,15 @@ function redact(url) {
 }
 
 function measure(target, options) {
-  const worker = target === AA.target ? AA.baseline : target
-  const child = spawnSync(process.execPath, [path.join(here, 'worker.mjs'), worker, JSON.stringify(options)], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: options.warmMs + (options.ops > 0 ? 600_000 : options.ms) + 60_000,
-  })
+  const child = spawnSync(
+    process.execPath,
+    [path.join(here, 'worker.mjs'), measuredAs(target), JSON.stringify(options)],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: options.warmMs + (options.ops > 0 ? 600_000 : options.ms) + 60_000,
+    },
+  )
   const line = child.stdout?.split('\n').findLast((l) => l.startsWith('RESULT '))
   if (child.status !== 0 || line === undefined) {
     throw new Error(`${target} failed (exit ${child.status}, ${child.signal ?? 'no signal'}):\n${child.stderr}`)

@@ -15,8 +15,9 @@
  * Every measurement runs in a fresh process (worker.mjs); each round runs every target once, in an
  * order from bench/lib/order.mjs (rounds come in pairs: an order rotated by one per pair, then
  * the same order reversed), so drift hits all alike, each target runs before and after its baseline
- * equally often (with an even number of rounds), and ratios pair per round. Reported per target: ops/s, p99, Node CPU µs per query (user+system of the worker),
- * and the ratio to the framework's native pool (median of the per-round ratios).
+ * equally often (with an even number of rounds), and ratios pair per round. Reported per target:
+ * ops/s, p99, Node CPU µs per query (user+system of the worker), and the ratio to the framework's
+ * native pool (median of the per-round ratios).
  *
  * Needs PostgreSQL (PG_URL, default postgres://postgres@127.0.0.1:5432/test) and/or MySQL/MariaDB
  * (MYSQL_URL, default mysql://root@127.0.0.1:3306/test); creates the table bench_kt (100 rows).
@@ -28,6 +29,7 @@ import { fileURLToPath } from 'node:url'
 import mysql from 'mysql2/promise'
 import pg from 'pg'
 import { writeCharts } from '../charts.mjs'
+import { againOf, measuredAs } from '../lib/aa.mjs'
 import { roundOrder } from '../lib/order.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -42,10 +44,10 @@ const ALL_TARGETS = [
   'knex-pools',
   'knex-pg-pool',
   'knex-pools-pg',
-  'knex-tarn-again',
+  againOf('knex-tarn'),
   'typeorm-native',
   'typeorm-pools',
-  'typeorm-native-again',
+  againOf('typeorm-native'),
 ]
 const PG_ONLY = new Set(['knex-pg-pool', 'knex-pools-pg'])
 const BASELINE = {
@@ -53,10 +55,10 @@ const BASELINE = {
   'knex-pools': 'knex-tarn',
   'knex-pg-pool': 'knex-tarn',
   'knex-pools-pg': 'knex-tarn',
-  'knex-tarn-again': 'knex-tarn',
+  [againOf('knex-tarn')]: 'knex-tarn',
   'typeorm-native': 'typeorm-native',
   'typeorm-pools': 'typeorm-native',
-  'typeorm-native-again': 'typeorm-native',
+  [againOf('typeorm-native')]: 'typeorm-native',
 }
 const SCENARIOS = {
   select: { scenario: 'select', callers: 10 },
@@ -108,7 +110,7 @@ async function prepare(dialect) {
 function measure(target, dialect, scenarioName, args) {
   const s = SCENARIOS[scenarioName]
   const spec = {
-    target: target.replace(/-again$/, ''),
+    target: measuredAs(target),
     dialect,
     scenario: s.scenario,
     callers: s.callers,

@@ -28,9 +28,10 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { writeCharts } from '../charts.mjs'
+import { againOf, measuredAs } from '../lib/aa.mjs'
 import { roundOrder } from '../lib/order.mjs'
 import { connectionFromEnv, describeConnection, probe, withClient } from '../lib/pg.mjs'
-import { median } from '../lib/stats.mjs'
+import { summary as spread } from '../lib/stats.mjs'
 import { mysqlFromEnv, probeMysql, withMysql } from './mysql.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -73,7 +74,7 @@ if (FRAMEWORKS.length === 0) {
 const SCENARIOS = ['select', 'tx']
 // own-again: the framework's own pool measured a second time in the same round (the A/A control: its
 // ratio to `own` is what noise alone gives; the worker runs it as `own`)
-const POOLS = ['own', 'pools', 'own-again']
+const POOLS = ['own', 'pools', againOf('own')]
 const cells = FRAMEWORKS.flatMap((framework) =>
   SCENARIOS.flatMap((scenario) => POOLS.map((pool) => ({ framework, scenario, pool }))),
 )
@@ -122,7 +123,7 @@ try {
         [
           path.join(here, 'worker.mjs'),
           cell.framework,
-          cell.pool === 'own-again' ? 'own' : cell.pool,
+          measuredAs(cell.pool),
           cell.scenario,
           JSON.stringify({ ...options, conn, mysql: mysqlConn }),
         ],
@@ -154,7 +155,6 @@ const summary = []
 console.log(
   `\nours / theirs, per round (median, min–max over ${rounds} rounds); ops/s ≥ 1, p99 and CPU/op ≤ 1 favour @pools`,
 )
-const spread = (values) => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) })
 /** Per-round ratios of `pool` to the framework's own pool: ops/s, p99, CPU per call. */
 function ratios(framework, scenario, pool) {
   const ops = []
@@ -181,7 +181,7 @@ for (const framework of FRAMEWORKS) {
       framework,
       scenario,
       ...ratios(framework, scenario, 'pools'),
-      aa: ratios(framework, scenario, 'own-again'),
+      aa: ratios(framework, scenario, againOf('own')),
     }
     summary.push(row)
     for (const [label, r] of [
