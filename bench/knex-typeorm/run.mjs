@@ -26,11 +26,10 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import mysql from 'mysql2/promise'
-import pg from 'pg'
 import { writeCharts } from '../charts.mjs'
 import { againOf, measuredAs } from '../lib/aa.mjs'
 import { roundOrder } from '../lib/order.mjs'
+import { prepare } from './targets.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '../..')
@@ -91,22 +90,6 @@ function parseArgs(argv) {
   return args
 }
 
-async function prepare(dialect) {
-  const rows = Array.from({ length: 100 }, (_, i) => `(${i + 1}, 0)`).join(',')
-  if (dialect === 'pg') {
-    const client = new pg.Client({ connectionString: url.pg })
-    await client.connect()
-    await client.query('CREATE TABLE IF NOT EXISTS bench_kt (id int PRIMARY KEY, n int NOT NULL DEFAULT 0)')
-    await client.query(`INSERT INTO bench_kt (id, n) VALUES ${rows} ON CONFLICT DO NOTHING`)
-    await client.end()
-  } else {
-    const connection = await mysql.createConnection(url.mysql2)
-    await connection.query('CREATE TABLE IF NOT EXISTS bench_kt (id int PRIMARY KEY, n int NOT NULL DEFAULT 0)')
-    await connection.query(`INSERT IGNORE INTO bench_kt (id, n) VALUES ${rows}`)
-    await connection.end()
-  }
-}
-
 function measure(target, dialect, scenarioName, args) {
   const s = SCENARIOS[scenarioName]
   const spec = {
@@ -137,7 +120,7 @@ const median = (values) => {
 const args = parseArgs(process.argv.slice(2))
 const results = []
 for (const dialect of args.dialects) {
-  await prepare(dialect)
+  await prepare(dialect, url)
   const targets = args.targets.filter((t) => dialect === 'pg' || !PG_ONLY.has(t))
   for (const scenario of args.scenarios) {
     const rounds = []

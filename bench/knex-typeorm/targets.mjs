@@ -59,6 +59,25 @@ function typeormOptions(args) {
   return { type, url: knexConnection(args), poolSize: args.max, synchronize: false, logging: false }
 }
 
+/** Create the table every target reads (bench_kt, 100 rows) if it is missing. */
+export async function prepare(dialect, url) {
+  const rows = Array.from({ length: 100 }, (_, i) => `(${i + 1}, 0)`).join(',')
+  if (dialect === 'pg') {
+    const pg = (await import('pg')).default
+    const client = new pg.Client({ connectionString: url.pg })
+    await client.connect()
+    await client.query('CREATE TABLE IF NOT EXISTS bench_kt (id int PRIMARY KEY, n int NOT NULL DEFAULT 0)')
+    await client.query(`INSERT INTO bench_kt (id, n) VALUES ${rows} ON CONFLICT DO NOTHING`)
+    await client.end()
+  } else {
+    const mysql = (await import('mysql2/promise')).default
+    const connection = await mysql.createConnection(url.mysql2)
+    await connection.query('CREATE TABLE IF NOT EXISTS bench_kt (id int PRIMARY KEY, n int NOT NULL DEFAULT 0)')
+    await connection.query(`INSERT IGNORE INTO bench_kt (id, n) VALUES ${rows}`)
+    await connection.end()
+  }
+}
+
 export const TARGETS = {
   'knex-tarn': {
     open: async (args) =>

@@ -33,6 +33,7 @@ import { roundOrder } from '../lib/order.mjs'
 import { connectionFromEnv, describeConnection, probe, withClient } from '../lib/pg.mjs'
 import { summary as spread } from '../lib/stats.mjs'
 import { mysqlFromEnv, probeMysql, withMysql } from './mysql.mjs'
+import { FRAMEWORKS as ALL, onMysql, prepareOrm, TABLE } from './targets.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '../..')
@@ -57,8 +58,6 @@ const write = !quick && !flag('--no-write')
 const conn = connectionFromEnv()
 const mysqlConn = mysqlFromEnv()
 
-const ALL = ['drizzle', 'prisma', 'drizzle-mysql', 'prisma-mariadb']
-const ON_MYSQL = new Set(['drizzle-mysql', 'prisma-mariadb'])
 const listed = argv.includes('--frameworks') ? argv[argv.indexOf('--frameworks') + 1].split(',') : ALL
 for (const name of listed) if (!ALL.includes(name)) throw new Error(`--frameworks: unknown ${name}`)
 const pgUp = await probe(conn)
@@ -66,7 +65,7 @@ const mysqlUp = await probeMysql(mysqlConn)
 if (!pgUp.ok) console.error(`SKIPPED: PostgreSQL at ${describeConnection(conn)} does not answer (${pgUp.error})`)
 if (!mysqlUp.ok)
   console.error(`SKIPPED: MySQL/MariaDB at ${mysqlConn.host}:${mysqlConn.port} does not answer (${mysqlUp.error})`)
-const FRAMEWORKS = listed.filter((name) => (ON_MYSQL.has(name) ? mysqlUp.ok : pgUp.ok))
+const FRAMEWORKS = listed.filter((name) => (onMysql(name) ? mysqlUp.ok : pgUp.ok))
 if (FRAMEWORKS.length === 0) {
   console.error('nothing to measure')
   process.exit(1)
@@ -80,39 +79,12 @@ const cells = FRAMEWORKS.flatMap((framework) =>
 )
 
 // the Prisma clients (generated offline: the schema engine is never run) and the table every framework reads
-for (const schema of ['schema.prisma', 'schema.mysql.prisma']) {
-  const generated = spawnSync(
-    process.execPath,
-    [path.join(root, 'node_modules/prisma/build/index.js'), 'generate', '--schema', path.join(here, schema)],
-    {
-      cwd: root,
-      encoding: 'utf8',
-      env: { PRISMA_SCHEMA_ENGINE_BINARY: process.execPath, PRISMA_HIDE_UPDATE_MESSAGE: '1', ...process.env },
-    },
-  )
-  if (generated.status !== 0) {
-    console.error(`prisma generate failed:\n${generated.stdout}${generated.stderr}`)
-    process.exit(1)
-  }
+try {
+  await prepareOrm({ pg: pgUp.ok ? conn : undefined, mysql: mysqlUp.ok ? mysqlConn : undefined })
+} catch (error) {
+  console.error(error.message)
+  process.exit(1)
 }
-const TABLE = 'pools_bench_orm_items'
-if (pgUp.ok) {
-  await withClient(conn, async (c) => {
-    await c.query(`DROP TABLE IF EXISTS ${TABLE}`)
-    await c.query(`CREATE TABLE ${TABLE} (id int PRIMARY KEY, label text NOT NULL, qty int NOT NULL)`)
-    await c.query(`INSERT INTO ${TABLE} VALUES (1, 'tea', 2), (2, 'cake', 1)`)
-  })
-}
-if (mysqlUp.ok) {
-  await withMysql(mysqlConn, async (c) => {
-    await c.query(`DROP TABLE IF EXISTS ${TABLE}`)
-    await c.query(
-      `CREATE TABLE ${TABLE} (id INT PRIMARY KEY, label VARCHAR(50) NOT NULL, qty INT NOT NULL) ENGINE=InnoDB`,
-    )
-    await c.query(`INSERT INTO ${TABLE} VALUES (1, 'tea', 2), (2, 'cake', 1)`)
-  })
-}
-
 const runs = []
 try {
   for (let round = 0; round < rounds; round++) {

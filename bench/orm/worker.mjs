@@ -18,12 +18,10 @@
  * `p99FinishedMs`: the p99 of finished calls only (the old measure). `cpuUsPerOp`: this process's CPU (user +
  * system, `process.cpuUsage()`) over the window ÷ calls completed in it. The last stdout line is `RESULT <json>`.
  */
-import { createRequire } from 'node:module'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { APP_PREFIX, connectionFromEnv, waitForNoConnections } from '../lib/pg.mjs'
 import { percentileSorted } from '../lib/stats.mjs'
 import { mysqlFromEnv, waitForNoMysqlConnections } from './mysql.mjs'
+import { openOrm, onMysql as runsOnMysql } from './targets.mjs'
 
 const [framework, poolName, scenario, rawOpts] = process.argv.slice(2)
 const opts = {
@@ -35,112 +33,10 @@ const opts = {
   mysql: mysqlFromEnv(),
   ...(rawOpts ? JSON.parse(rawOpts) : {}),
 }
-const onMysql = framework === 'drizzle-mysql' || framework === 'prisma-mariadb'
+const onMysql = runsOnMysql(framework)
 const appName = `${APP_PREFIX}-orm-${framework}-${poolName}-${scenario}-${process.pid}`
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const poolConfig = { ...opts.conn, application_name: appName, max: opts.max, connectionTimeoutMillis: 30_000 }
 
-async function drizzleTarget() {
-  const { eq } = await import('drizzle-orm')
-  const { integer, pgTable, text } = await import('drizzle-orm/pg-core')
-  const items = pgTable('pools_bench_orm_items', {
-    id: integer('id').primaryKey(),
-    label: text('label'),
-    qty: integer('qty'),
-  })
-  let db
-  if (poolName === 'own') {
-    const pg = (await import('pg')).default
-    const { drizzle } = await import('drizzle-orm/node-postgres')
-    db = drizzle({ client: new pg.Pool(poolConfig) })
-  } else {
-    const { drizzle } = await import('@pools/drizzle/node-postgres')
-    db = drizzle(poolConfig)
-  }
-  const select = (q) => q.select().from(items).where(eq(items.id, 1))
-  return {
-    call: scenario === 'tx' ? () => db.transaction((tx) => select(tx)) : () => select(db),
-    close: () => db.$client.end(),
-  }
-}
-
-async function drizzleMysqlTarget() {
-  const { eq } = await import('drizzle-orm')
-  const { int, mysqlTable, varchar } = await import('drizzle-orm/mysql-core')
-  const items = mysqlTable('pools_bench_orm_items', {
-    id: int('id').primaryKey(),
-    label: varchar('label', { length: 50 }),
-    qty: int('qty'),
-  })
-  const config = { ...opts.mysql, connectionLimit: opts.max }
-  let db
-  let close
-  if (poolName === 'own') {
-    const mysql = (await import('mysql2')).default
-    const { drizzle } = await import('drizzle-orm/mysql2')
-    const pool = mysql.createPool(config)
-    db = drizzle({ client: pool })
-    close = () => pool.promise().end()
-  } else {
-    const { drizzle } = await import('@pools/drizzle/mysql2')
-    db = drizzle(config)
-    close = () => db.$client.promise().end()
-  }
-  const select = (q) => q.select().from(items).where(eq(items.id, 1))
-  return { call: scenario === 'tx' ? () => db.transaction((tx) => select(tx)) : () => select(db), close }
-}
-
-async function prismaMariadbTarget() {
-  const { PrismaClient } = createRequire(import.meta.url)(
-    path.join(root, 'node_modules/.cache/pools-prisma-bench-mysql/client'),
-  )
-  const config = { ...opts.mysql, connectionLimit: opts.max, acquireTimeout: 30_000 }
-  let adapter
-  if (poolName === 'own') {
-    const { PrismaMariaDb } = await import('@prisma/adapter-mariadb')
-    adapter = new PrismaMariaDb(config)
-  } else {
-    const { prismaAdapter } = await import('@pools/prisma/mariadb')
-    adapter = prismaAdapter(config)
-  }
-  const prisma = new PrismaClient({ adapter, transactionOptions: { maxWait: 30_000, timeout: 30_000 } })
-  await prisma.$connect()
-  const select = (q) => q.item.findUnique({ where: { id: 1 } })
-  return {
-    call: scenario === 'tx' ? () => prisma.$transaction((tx) => select(tx)) : () => select(prisma),
-    close: () => prisma.$disconnect(),
-  }
-}
-
-async function prismaTarget() {
-  const { PrismaClient } = createRequire(import.meta.url)(
-    path.join(root, 'node_modules/.cache/pools-prisma-bench/client'),
-  )
-  let adapter
-  if (poolName === 'own') {
-    const { PrismaPg } = await import('@prisma/adapter-pg')
-    adapter = new PrismaPg(poolConfig)
-  } else {
-    const { prismaAdapter } = await import('@pools/prisma')
-    adapter = prismaAdapter(poolConfig)
-  }
-  const prisma = new PrismaClient({ adapter, transactionOptions: { maxWait: 30_000, timeout: 30_000 } })
-  await prisma.$connect()
-  const select = (q) => q.item.findUnique({ where: { id: 1 } })
-  return {
-    call: scenario === 'tx' ? () => prisma.$transaction((tx) => select(tx)) : () => select(prisma),
-    close: () => prisma.$disconnect(),
-  }
-}
-
-const targets = {
-  drizzle: drizzleTarget,
-  prisma: prismaTarget,
-  'drizzle-mysql': drizzleMysqlTarget,
-  'prisma-mariadb': prismaMariadbTarget,
-}
-if (!targets[framework]) throw new Error(`unknown framework ${framework}`)
-const { call, close } = await targets[framework]()
+const { call, close } = await openOrm(framework, poolName, scenario, opts, appName)
 for (let i = 0; i < 20; i++) await call() // first-use costs (prepared plans, Prisma's connect) out of the window
 
 let phase = 'warm'

@@ -1,0 +1,186 @@
+/**
+ * Interleaved comparison: two or more targets, each in one warm process, take turns in short slices.
+ *
+ *   npm run build && node bench/interleave/run.mjs --suite knex-typeorm --dialect mysql2 --scenario burst \
+ *       --targets typeorm-native,typeorm-pools,typeorm-native-again [--cycles 30] [--slice-ms 500]
+ *       [--warm-ms 3000] [--callers N] [--max 10] [--no-write]
+ *   node bench/interleave/run.mjs --suite orm --scenario select \
+ *       --targets drizzle:own,drizzle:pools,drizzle:own-again
+ *
+ * Why: the fresh-process rounds of the other runners see everything the machine does between two
+ * measurements seconds apart (single A/A rounds here range from 0.5× to 1.8×). Here every target is
+ * warm once, and a cycle runs one slice of each, in the balanced order of bench/lib/order.mjs, so
+ * drift slower than a cycle falls on every target alike. The first target is the baseline; each other
+ * target gets the ratio of its ops/s and CPU per op to the baseline's over all cycles, with a 95 %
+ * bootstrap interval over cycles (bench/lib/paired.mjs). A target named `<baseline>-again` is a second
+ * process of the baseline: the A/A control, whose interval is what noise alone gives.
+ *
+ * Suites: knex-typeorm (targets of bench/knex-typeorm/targets.mjs; scenarios select, tx, and burst =
+ * select with 200 callers) and orm (targets `<framework>:<own|pools>` of bench/orm/targets.mjs;
+ * scenarios select, tx; 64 callers). Writes bench/results/interleave-<time>.json unless --no-write.
+ *
+ * `--processes K` (default 2) runs each target in K warm processes, each taking its own turn in every
+ * cycle; a target's slice of a cycle is the sum over its processes. One process alone carries its own
+ * luck (where the JIT and the heap happened to land): two processes of the same target differ by
+ * several per cent over a whole run, more than the slices' noise.
+ */
+import { spawn } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { isAgain, measuredAs } from '../lib/aa.mjs'
+import { roundOrder } from '../lib/order.mjs'
+import { pairedRatio, totals } from '../lib/paired.mjs'
+import { connectionFromEnv } from '../lib/pg.mjs'
+import { median } from '../lib/stats.mjs'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const root = path.resolve(here, '../..')
+const argv = process.argv.slice(2)
+const flag = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback)
+
+const suite = flag('--suite', 'knex-typeorm')
+const scenarioName = flag('--scenario', 'select')
+const dialect = flag('--dialect', 'pg')
+const targets = flag('--targets', '').split(',').filter(Boolean)
+if (targets.length < 2) throw new Error('--targets: at least two, the baseline first')
+const burst = scenarioName === 'burst'
+if (!['select', 'tx', 'burst'].includes(scenarioName) || (burst && suite !== 'knex-typeorm')) {
+  throw new Error(`--scenario ${scenarioName}: not one of ${suite === 'orm' ? 'select, tx' : 'select, tx, burst'}`)
+}
+const options = {
+  cycles: Number(flag('--cycles', 30)),
+  sliceMs: Number(flag('--slice-ms', 500)),
+  warmMs: Number(flag('--warm-ms', 3000)),
+  callers: Number(flag('--callers', burst ? 200 : suite === 'orm' ? 64 : 10)),
+  max: Number(flag('--max', 10)),
+  processes: Number(flag('--processes', 2)),
+}
+const env = process.env
+const url = {
+  pg: env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  mysql2: env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test',
+}
+
+if (suite === 'knex-typeorm') {
+  const { prepare } = await import('../knex-typeorm/targets.mjs')
+  await prepare(dialect, url)
+} else if (suite === 'orm') {
+  const { onMysql, prepareOrm } = await import('../orm/targets.mjs')
+  const { mysqlFromEnv } = await import('../orm/mysql.mjs')
+  const mysql = targets.some((t) => onMysql(t.split(':')[0]))
+  await prepareOrm({ pg: mysql ? undefined : connectionFromEnv(), mysql: mysql ? mysqlFromEnv() : undefined })
+} else throw new Error(`--suite ${suite}: knex-typeorm or orm`)
+
+/** A warm target process: `slice(ms)` runs one slice and resolves with what it measured. */
+function startWorker(target) {
+  const spec = {
+    suite,
+    target: measuredAs(target),
+    dialect,
+    scenario: burst ? 'select' : scenarioName,
+    callers: options.callers,
+    max: options.max,
+    url,
+  }
+  const child = spawn(process.execPath, [path.join(here, 'worker.mjs'), JSON.stringify(spec)], {
+    cwd: root,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+  const next = async () => {
+    const { value, done } = await lines.next()
+    if (done) throw new Error(`${target}: the worker exited`)
+    return value
+  }
+  return {
+    target,
+    ready: next(),
+    async slice(ms) {
+      child.stdin.write(`run ${ms}\n`)
+      return JSON.parse(await next())
+    },
+    async close() {
+      child.stdin.end('close\n')
+      await new Promise((resolve) => child.once('exit', resolve))
+    },
+  }
+}
+
+const workers = targets.flatMap((target) => Array.from({ length: options.processes }, () => startWorker(target)))
+/** Per target, per process: its slices in cycle order. */
+const perProcess = new Map(workers.map((w) => [w, []]))
+const startedAt = new Date()
+try {
+  for (const w of workers) {
+    await w.ready
+    await w.slice(options.warmMs)
+  }
+  for (let cycle = 0; cycle < options.cycles; cycle++) {
+    for (const w of roundOrder(workers, cycle)) perProcess.get(w).push(await w.slice(options.sliceMs))
+    if ((cycle + 1) % 10 === 0) process.stderr.write(`cycle ${cycle + 1}/${options.cycles}\n`)
+  }
+} finally {
+  await Promise.all(workers.map((w) => w.close()))
+}
+
+/** A target's slice of a cycle: the sum over its processes. */
+const slices = Object.fromEntries(
+  targets.map((target) => {
+    const own = workers.filter((w) => w.target === target).map((w) => perProcess.get(w))
+    return [
+      target,
+      own[0].map((_, cycle) => ({
+        count: own.reduce((sum, s) => sum + s[cycle].count, 0),
+        elapsedMs: own.reduce((sum, s) => sum + s[cycle].elapsedMs, 0),
+        cpuUs: own.reduce((sum, s) => sum + s[cycle].cpuUs, 0),
+        p99Ms: Math.max(...own.map((s) => s[cycle].p99Ms)),
+      })),
+    ]
+  }),
+)
+const baseline = targets[0]
+const fmt = (x) => `${x.ratio.toFixed(3)}× [${x.low.toFixed(3)}–${x.high.toFixed(3)}]`
+const rows = targets.map((target) => {
+  const t = totals(slices[target])
+  const row = {
+    target,
+    aa: isAgain(target),
+    ops: t.ops,
+    cpuUsPerOp: t.cpuUsPerOp,
+    p99Ms: median(slices[target].map((s) => s.p99Ms)),
+  }
+  if (target !== baseline) row.vsBaseline = pairedRatio(slices[baseline], slices[target])
+  // each process on its own, against the baseline's processes together: how far one process's luck goes
+  row.processes = workers
+    .filter((w) => w.target === target)
+    .map((w) => pairedRatio(slices[baseline], perProcess.get(w), { resamples: 0 }).ops.ratio)
+  return row
+})
+
+console.log(
+  `\n${suite} ${dialect} ${scenarioName}: ${options.callers} callers on max ${options.max}, ${options.processes} processes each, ${options.cycles} cycles of ${options.sliceMs} ms slices; ratios to ${baseline} [95 % interval]\n`,
+)
+for (const r of rows) {
+  const tail = r.vsBaseline ? `  ops/s ${fmt(r.vsBaseline.ops)}  CPU/op ${fmt(r.vsBaseline.cpu)}` : '  (baseline)'
+  console.log(
+    `${r.target.padEnd(28)} ${r.ops.toFixed(0).padStart(7)} ops/s  ${r.cpuUsPerOp.toFixed(1).padStart(7)} µs CPU/op  p99 ${r.p99Ms.toFixed(2)} ms${tail}`,
+  )
+  console.log(
+    `${''.padEnd(28)} each process, ops/s ÷ the baseline's per process: ${r.processes.map((x) => x.toFixed(3)).join(', ')}`,
+  )
+}
+
+if (!argv.includes('--no-write')) {
+  const dir = path.join(root, 'bench/results')
+  mkdirSync(dir, { recursive: true })
+  const file = path.join(dir, `interleave-${startedAt.toISOString().replaceAll(':', '-')}.json`)
+  const machine = { node: process.version, cpus: os.cpus().length, loadavg: os.loadavg() }
+  writeFileSync(
+    file,
+    `${JSON.stringify({ suite, dialect, scenario: scenarioName, targets, options, machine, startedAt, rows, slices }, null, 2)}\n`,
+  )
+  console.log(`\n${path.relative(root, file)}`)
+}
