@@ -38,10 +38,11 @@ import { ReadyGate } from './ready-gate.js'
 import { ResourceChecks, type ValidationPhase } from './resource-checks.js'
 import { Shutdown } from './shutdown.js'
 import { destroyBounded } from './validator.js'
-import { AbortHook, PRIORITY_INDEX, PRIORITY_NAMES, Waiter, waitFor } from './waiter.js'
+import { AbortHook, type AcquireCallback, PRIORITY_INDEX, PRIORITY_NAMES, Waiter, waitFor } from './waiter.js'
 import { WaiterQueue } from './waiter-queue.js'
 
 export type { AcquireOptions, CloseOptions, PoolLogger, PoolRuntime } from './pool-options.js'
+export type { AcquireCallback } from './waiter.js'
 
 /**
  * A pool of resources made by a {@link ResourceDriver}. Create one with
@@ -314,22 +315,61 @@ export class Pool<T> implements AsyncDisposable {
     // The hot path: nobody waiting and a usable idle resource. A few field writes, a counter
     // and one resolved promise; no timer, no closure, and no clock read unless this loan is
     // timed (1 in timingSampleEvery) or the bypass window needs the exact time.
-    if (options === undefined && this.#waiters.size === 0 && this.#state === 'running') {
-      const record = this.#idle.pop()
+    if (options === undefined) {
+      const record = this.#lendIdle(this.acquire)
+      if (record !== undefined) return Promise.resolve(record.resource)
+    }
+    return this.#acquireSlow(options, undefined, this.acquire) as Promise<T>
+  }
+
+  /**
+   * `acquire()` in callback form, for callback APIs (mysql2's `getConnection(cb)`, pg's
+   * `connect(cb)`): the same queue, priorities, timeout, abort and errors, without a promise per
+   * checkout. `callback` runs exactly once, on a later tick (`process.nextTick`), never inside this
+   * call or inside the `release()` that frees a resource for it. A throw from `callback` is not
+   * caught here: it is an uncaught exception, as in mysql2's and pg-pool's callback APIs.
+   *
+   * @example
+   * ```ts
+   * pool.acquireWith((error, conn) => {
+   *   if (error) return done(error) // a PoolError: POOL_ACQUIRE_TIMEOUT, POOL_CLOSED, …
+   *   conn!.query('SELECT 1', () => pool.release(conn!))
+   * })
+   * ```
+   */
+  acquireWith(callback: AcquireCallback<T>, options?: AcquireOptions): void {
+    if (typeof callback !== 'function') {
+      throw this.#errors.error(
+        'POOL_CONFIG_INVALID',
+        `acquireWith() needs a callback function, got ${typeof callback}.`,
+      )
+    }
+    if (options === undefined) {
+      const record = this.#lendIdle(this.acquireWith)
       if (record !== undefined) {
-        if (!record.broken && !(this.#checkBroken && this.#isBroken(record))) {
-          const timed = this.#timeLoan()
-          const now = timed || this.#exactStart ? this.#clock.now() : this.#now
-          if (!this.#validateOnBorrow || now - record.lastAliveAt < this.#validationBypassMs) {
-            const site = this.#leaks.capturing ? this.#leaks.captureSite(this.acquire) : undefined
-            this.#lend(record, ++this.#seq, now, now, site, timed)
-            return Promise.resolve(record.resource)
-          }
-        }
-        this.#idle.push(record)
+        process.nextTick(callback, null, record.resource)
+        return
       }
     }
-    return this.#acquireSlow(options)
+    this.#acquireSlow(options, callback, this.acquireWith)
+  }
+
+  /** Lend an idle resource at once when nobody waits and one passes the cheap checks; else undefined. */
+  #lendIdle(caller: (...args: never[]) => unknown): PooledResource<T> | undefined {
+    if (this.#waiters.size !== 0 || this.#state !== 'running') return undefined
+    const record = this.#idle.pop()
+    if (record === undefined) return undefined
+    if (!record.broken && !(this.#checkBroken && this.#isBroken(record))) {
+      const timed = this.#timeLoan()
+      const now = timed || this.#exactStart ? this.#clock.now() : this.#now
+      if (!this.#validateOnBorrow || now - record.lastAliveAt < this.#validationBypassMs) {
+        const site = this.#leaks.capturing ? this.#leaks.captureSite(caller) : undefined
+        this.#lend(record, ++this.#seq, now, now, site, timed)
+        return record
+      }
+    }
+    this.#idle.push(record)
+    return undefined
   }
 
   /**
@@ -617,20 +657,39 @@ export class Pool<T> implements AsyncDisposable {
 
   // ── lending ─────────────────────────────────────────────────────────────
 
-  #acquireSlow(options: AcquireOptions | undefined): Promise<T> {
+  /** Answer a caller: its promise (`acquire()`), or its callback on the next tick (`acquireWith()`). */
+  #refuse(error: PoolError, callback: AcquireCallback<T> | undefined): Promise<T> | undefined {
+    if (callback === undefined) return Promise.reject(error)
+    process.nextTick(callback, error)
+    return undefined
+  }
+
+  #grant(resource: T, callback: AcquireCallback<T> | undefined): Promise<T> | undefined {
+    if (callback === undefined) return Promise.resolve(resource)
+    process.nextTick(callback, null, resource)
+    return undefined
+  }
+
+  /** Everything but the hot path; returns the caller's promise, or undefined for a callback caller. */
+  #acquireSlow(
+    options: AcquireOptions | undefined,
+    callback: AcquireCallback<T> | undefined,
+    caller: (...args: never[]) => unknown,
+  ): Promise<T> | undefined {
     const state = this.#state
-    if (state === 'closing' || state === 'closed') return Promise.reject(this.#errors.closed('acquire()'))
+    if (state === 'closing' || state === 'closed')
+      return this.#refuse(this.#errors.closed(callback === undefined ? 'acquire()' : 'acquireWith()'), callback)
     if (options !== undefined) {
       const problem = acquireOptionsProblem(options)
-      if (problem !== undefined) return Promise.reject(this.#errors.error('POOL_CONFIG_INVALID', problem))
+      if (problem !== undefined) return this.#refuse(this.#errors.error('POOL_CONFIG_INVALID', problem), callback)
       if (options.signal?.aborted) {
         this.#stats.counters.aborted++
         this.#observers.sink?.recordAbort(0)
-        return Promise.reject(this.#errors.aborted(options.signal, 0))
+        return this.#refuse(this.#errors.aborted(options.signal, 0), callback)
       }
     }
     const id = ++this.#seq
-    const site = this.#leaks.capturing ? this.#leaks.captureSite(this.acquire) : undefined
+    const site = this.#leaks.capturing ? this.#leaks.captureSite(caller) : undefined
     if (this.#waiters.size === 0 && state === 'running') {
       const record = this.#popIdle()
       if (record !== undefined) {
@@ -638,12 +697,12 @@ export class Pool<T> implements AsyncDisposable {
         const now = timed || this.#exactStart ? this.#clock.now() : this.#now
         if (!this.#validateOnBorrow || now - record.lastAliveAt < this.#validationBypassMs) {
           this.#lend(record, id, now, now, site, timed)
-          return Promise.resolve(record.resource)
+          return this.#grant(record.resource, callback)
         }
         this.#idle.push(record)
       }
     }
-    return this.#enqueue(id, options, site)
+    return this.#enqueue(id, options, site, callback)
   }
 
   /**
@@ -687,13 +746,18 @@ export class Pool<T> implements AsyncDisposable {
     }
   }
 
-  #enqueue(id: number, options: AcquireOptions | undefined, site: Error | undefined): Promise<T> {
+  #enqueue(
+    id: number,
+    options: AcquireOptions | undefined,
+    site: Error | undefined,
+    callback: AcquireCallback<T> | undefined,
+  ): Promise<T> | undefined {
     // a caller that an idle resource will serve once it is checked is not waiting for capacity
     const available = this.#state === 'running' ? this.#idle.length : 0
     if (this.#waiters.size >= this.config.maxPending + available) {
       this.#stats.counters.queueFull++
       this.#observers.sink?.recordQueueFull()
-      return Promise.reject(this.#errors.queueFull(this.#waiters.size, this.config.maxPending))
+      return this.#refuse(this.#errors.queueFull(this.#waiters.size, this.config.maxPending), callback)
     }
     let timeoutMs = this.config.acquireTimeoutMs
     let priority = PRIORITY_INDEX.normal
@@ -706,7 +770,7 @@ export class Pool<T> implements AsyncDisposable {
       ) {
         this.#stats.counters.queueFull++
         this.#observers.sink?.recordQueueFull()
-        return Promise.reject(this.#errors.nothingAvailable(this.#max))
+        return this.#refuse(this.#errors.nothingAvailable(this.#max), callback)
       }
       // already checked by acquire()
       if (options.timeoutMs !== undefined) timeoutMs = options.timeoutMs
@@ -729,7 +793,9 @@ export class Pool<T> implements AsyncDisposable {
       timeoutMs > 0 && timeoutMs === this.config.acquireTimeoutMs,
       site,
     )
-    const promise = waitFor(waiter)
+    let promise: Promise<T> | undefined
+    if (callback === undefined) promise = waitFor(waiter)
+    else waiter.callback = callback
     this.#waiters.push(waiter)
     if (timeoutMs > 0) this.#deadlines.add(waiter)
     if (signal !== undefined) {
@@ -765,7 +831,7 @@ export class Pool<T> implements AsyncDisposable {
     const timed = this.#timeLoan()
     const now = exactNow ?? (timed || this.#exactStart ? this.#clock.now() : this.#now)
     this.#lend(record, waiter.id, waiter.enqueuedAt, now, waiter.site, timed)
-    waiter.resolve(record.resource)
+    waiter.grant(record.resource)
   }
 
   /** Pair idle resources with waiters, then create what demand and `min` still need. */
@@ -1056,13 +1122,13 @@ export class Pool<T> implements AsyncDisposable {
     const waiter = this.#waiters.shift()
     if (waiter === undefined) return
     this.#settle(waiter)
-    waiter.reject(error)
+    waiter.refuse(error)
   }
 
   #failWaiters(error: PoolError): void {
     for (const waiter of this.#waiters.drain()) {
       this.#settle(waiter)
-      waiter.reject(error)
+      waiter.refuse(error)
     }
   }
 
@@ -1117,7 +1183,7 @@ export class Pool<T> implements AsyncDisposable {
     // the pool is failing to create (no success since the last failure): that is why nothing came
     const error = this.#errors.acquireTimeout(waitMs, creator.failures > 0 ? creator.lastError : undefined)
     if (this.#hub.has('timeout')) this.#hub.emit('timeout', { id: waiter.id, waitMs, error })
-    waiter.reject(error)
+    waiter.refuse(error)
     this.#fill()
   }
 
@@ -1129,7 +1195,7 @@ export class Pool<T> implements AsyncDisposable {
     const waitMs = this.#clock.now() - waiter.enqueuedAt
     this.#observers.sink?.recordAbort(waitMs)
     if (this.#hub.has('abort')) this.#hub.emit('abort', { id: waiter.id, waitMs })
-    waiter.reject(this.#errors.aborted(waiter.abort!.signal, waitMs))
+    waiter.refuse(this.#errors.aborted(waiter.abort!.signal, waitMs))
   }
 
   #reportLeak(record: PooledResource<T>, heldMs: number): void {
@@ -1168,7 +1234,7 @@ export class Pool<T> implements AsyncDisposable {
     this.#creator.stop(closed)
     for (const waiter of this.#waiters.drain()) {
       this.#settle(waiter)
-      waiter.reject(closed)
+      waiter.refuse(closed)
     }
     while (this.#idle.length > 0) this.#destroy(this.#idle.pop()!, 'closed')
     this.#checkClosed()

@@ -1,3 +1,4 @@
+import type { PoolError } from '../errors/pool-error.js'
 import type { AcquirePriority } from '../events/pool-events.js'
 
 /** Numeric priority: 0 = high, 1 = normal, 2 = low. */
@@ -5,6 +6,12 @@ export type PriorityIndex = 0 | 1 | 2
 
 export const PRIORITY_INDEX: Readonly<Record<AcquirePriority, PriorityIndex>> = { high: 0, normal: 1, low: 2 }
 export const PRIORITY_NAMES: readonly AcquirePriority[] = ['high', 'normal', 'low']
+
+/**
+ * What `acquireWith()` calls back: `(null, resource)` when the resource is the caller's, `(error)` when
+ * it will not be (the same `PoolError`s `acquire()` rejects with).
+ */
+export type AcquireCallback<T> = (error: PoolError | null, resource?: T) => void
 
 /** Receives the abort of a waiter's signal. */
 export interface AbortSink<T> {
@@ -22,6 +29,8 @@ export class Waiter<T> {
   reject!: (error: unknown) => void
   /** Its AbortSignal listener, when the caller passed a signal. */
   abort: AbortHook<T> | undefined = undefined
+  /** The caller's callback (`acquireWith()`); undefined: the caller awaits a promise (`acquire()`). */
+  callback: AcquireCallback<T> | undefined = undefined
 
   constructor(
     readonly id: number,
@@ -38,6 +47,18 @@ export class Waiter<T> {
     /** Acquire-site, when leak detection captures stacks. */
     readonly site: Error | undefined,
   ) {}
+
+  /** Hand `resource` to the caller: its promise resolves, or its callback runs on the next tick. */
+  grant(resource: T): void {
+    if (this.callback === undefined) this.resolve(resource)
+    else process.nextTick(this.callback, null, resource)
+  }
+
+  /** Tell the caller it gets nothing: its promise rejects, or its callback runs with `error` on the next tick. */
+  refuse(error: PoolError): void {
+    if (this.callback === undefined) this.reject(error)
+    else process.nextTick(this.callback, error)
+  }
 }
 
 /** The waiter whose promise is being built; `capture` runs synchronously inside `waitFor`. */

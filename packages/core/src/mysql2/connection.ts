@@ -71,7 +71,20 @@ const SESSION_ENDING_ERRNOS = new Set([1053, 1927, 3169, 4031])
 /** A statement (Query or Execute) command. */
 interface StatementCommand {
   sql: unknown
-  on(event: 'end', listener: () => void): unknown
+  /** Set by mysql2 when the command starts, before any packet of its answer can arrive. */
+  _connection?: PooledConnection | null
+  on(event: 'end', listener: (this: StatementCommand) => void): unknown
+}
+
+/**
+ * A statement ended (mysql2 emits `end` after its last packet, before the result reaches the caller):
+ * one function for every statement, so a statement costs the pool no closure.
+ */
+function statementEnded(this: StatementCommand): void {
+  const connection = this._connection
+  if (connection == null) return
+  connection._poolsRunning = (connection._poolsRunning ?? 1) - 1
+  connection._poolsStatus = connection.serverStatus
 }
 
 function isStatement(command: unknown): command is StatementCommand {
@@ -147,17 +160,17 @@ export class PooledConnection extends PoolConnectionBase {
     if (isStatement(command)) {
       this._poolsRunning = (this._poolsRunning ?? 0) + 1
       // Before pool.query()'s own 'end' listener (its release), which mysql2 adds after this call.
-      command.on('end', () => {
-        this._poolsRunning = (this._poolsRunning ?? 1) - 1
-        this._poolsStatus = this.serverStatus
-      })
+      command.on('end', statementEnded)
     }
     return super.addCommand(command)
   }
 
   // Every packet received; an ERR packet is seen here before mysql2 reports it to any callback or listener.
   override handlePacket(packet?: ReceivedPacket | null): unknown {
-    if (SESSION_ENDING_ERRNOS.has(errorNumber(packet))) this._poolsSessionEnded = true
+    // most packets are not ERR packets: one byte compare before anything else
+    if (packet != null && packet.buffer?.[packet.offset] === 0xff && SESSION_ENDING_ERRNOS.has(errorNumber(packet))) {
+      this._poolsSessionEnded = true
+    }
     return super.handlePacket(packet)
   }
 }

@@ -203,12 +203,17 @@ export class Pool extends Mysql2PoolBase {
       process.nextTick(() => callback(error, undefined as unknown as Mysql2PoolConnection))
       return
     }
-    this.engine.acquire(this.#waitForConnections ? undefined : NO_WAIT_FOR_RELEASE).then(
-      (connection) => {
-        asConnection(connection)._released = false
-        callback(null, connection)
+    // the engine's callback form: no promise per checkout, the connection on the next tick (as in mysql2)
+    this.engine.acquireWith(
+      (error, connection) => {
+        if (error !== null) {
+          callback(error, undefined as unknown as Mysql2PoolConnection)
+          return
+        }
+        asConnection(connection!)._released = false
+        callback(null, connection!)
       },
-      (error: PoolError) => callback(error, undefined as unknown as Mysql2PoolConnection),
+      this.#waitForConnections ? undefined : NO_WAIT_FOR_RELEASE,
     )
   }
 

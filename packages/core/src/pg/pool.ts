@@ -348,15 +348,16 @@ export class Pool extends pg.Pool {
     }
     if (callback === undefined && P === Promise) return this.#checkout()
     const response = this.#promisify(callback)
-    // one promise stage between the engine handing a client over and the caller getting it
-    this.#engine.acquire().then(
-      (client) => {
-        const lent = this.#lend(client)
-        if (lent instanceof ListenerThrew) response.callback(lent.error as Error, undefined, NOOP)
-        else response.callback(undefined, client, client.release)
-      },
-      (error: unknown) => response.callback(checkoutError(error), undefined, NOOP),
-    )
+    // the engine's callback form: no promise per checkout, the client on the next tick
+    this.#engine.acquireWith((error, client) => {
+      if (error !== null) {
+        response.callback(checkoutError(error), undefined, NOOP)
+        return
+      }
+      const lent = this.#lend(client!)
+      if (lent instanceof ListenerThrew) response.callback(lent.error as Error, undefined, NOOP)
+      else response.callback(undefined, client, client!.release)
+    })
     return response.result
   }
 
@@ -377,15 +378,16 @@ export class Pool extends pg.Pool {
       response.callback(new Error(PG_MESSAGES.ended))
       return response.result
     }
-    // one promise stage between the engine handing a client over and the query being sent
-    this.#engine.acquire().then(
-      (client) => {
-        const lent = this.#lend(client)
-        if (lent instanceof ListenerThrew) response.callback(lent.error as Error)
-        else this.#runQuery(client, lent, text, vals, response.callback)
-      },
-      (error: unknown) => response.callback(checkoutError(error)),
-    )
+    // the engine's callback form: no promise per checkout, the query sent on the next tick
+    this.#engine.acquireWith((error, client) => {
+      if (error !== null) {
+        response.callback(checkoutError(error))
+        return
+      }
+      const lent = this.#lend(client!)
+      if (lent instanceof ListenerThrew) response.callback(lent.error as Error)
+      else this.#runQuery(client!, lent, text, vals, response.callback)
+    })
     return response.result
   }
 
