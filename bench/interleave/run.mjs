@@ -23,6 +23,10 @@
  * cycle; a target's slice of a cycle is the sum over its processes. One process alone carries its own
  * luck (where the JIT and the heap happened to land): two processes of the same target differ by
  * several per cent over a whole run, more than the slices' noise.
+ *
+ * `--node-args "<flags>"` passes Node flags to every worker, so both sides can be profiled under the same
+ * conditions: `--node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"` (the report lists each process's pid,
+ * which names its profile).
  */
 import { spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -57,6 +61,8 @@ const options = {
   callers: Number(flag('--callers', burst ? 200 : suite === 'orm' ? 64 : 10)),
   max: Number(flag('--max', 10)),
   processes: Number(flag('--processes', 2)),
+  /** Extra Node flags for every worker, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p` to profile both sides alike. */
+  nodeArgs: flag('--node-args', '').split(' ').filter(Boolean),
 }
 const env = process.env
 const url = {
@@ -85,7 +91,7 @@ function startWorker(target) {
     max: options.max,
     url,
   }
-  const child = spawn(process.execPath, [path.join(here, 'worker.mjs'), JSON.stringify(spec)], {
+  const child = spawn(process.execPath, [...options.nodeArgs, path.join(here, 'worker.mjs'), JSON.stringify(spec)], {
     cwd: root,
     stdio: ['pipe', 'pipe', 'inherit'],
   })
@@ -97,6 +103,7 @@ function startWorker(target) {
   }
   return {
     target,
+    pid: child.pid,
     ready: next(),
     async slice(ms) {
       child.stdin.write(`run ${ms}\n`)
@@ -136,6 +143,7 @@ const slices = Object.fromEntries(
         count: own.reduce((sum, s) => sum + s[cycle].count, 0),
         elapsedMs: own.reduce((sum, s) => sum + s[cycle].elapsedMs, 0),
         cpuUs: own.reduce((sum, s) => sum + s[cycle].cpuUs, 0),
+        systemUs: own.reduce((sum, s) => sum + s[cycle].systemUs, 0),
         p99Ms: Math.max(...own.map((s) => s[cycle].p99Ms)),
       })),
     ]
@@ -150,13 +158,14 @@ const rows = targets.map((target) => {
     aa: isAgain(target),
     ops: t.ops,
     cpuUsPerOp: t.cpuUsPerOp,
+    systemUsPerOp: slices[target].reduce((sum, s) => sum + s.systemUs, 0) / t.count,
     p99Ms: median(slices[target].map((s) => s.p99Ms)),
   }
   if (target !== baseline) row.vsBaseline = pairedRatio(slices[baseline], slices[target])
   // each process on its own, against the baseline's processes together: how far one process's luck goes
-  row.processes = workers
-    .filter((w) => w.target === target)
-    .map((w) => pairedRatio(slices[baseline], perProcess.get(w), { resamples: 0 }).ops.ratio)
+  const own = workers.filter((w) => w.target === target)
+  row.processes = own.map((w) => pairedRatio(slices[baseline], perProcess.get(w), { resamples: 0 }).ops.ratio)
+  row.pids = own.map((w) => w.pid)
   return row
 })
 
@@ -166,10 +175,10 @@ console.log(
 for (const r of rows) {
   const tail = r.vsBaseline ? `  ops/s ${fmt(r.vsBaseline.ops)}  CPU/op ${fmt(r.vsBaseline.cpu)}` : '  (baseline)'
   console.log(
-    `${r.target.padEnd(28)} ${r.ops.toFixed(0).padStart(7)} ops/s  ${r.cpuUsPerOp.toFixed(1).padStart(7)} µs CPU/op  p99 ${r.p99Ms.toFixed(2)} ms${tail}`,
+    `${r.target.padEnd(28)} ${r.ops.toFixed(0).padStart(7)} ops/s  ${r.cpuUsPerOp.toFixed(1).padStart(7)} µs CPU/op (${r.systemUsPerOp.toFixed(1)} in the kernel)  p99 ${r.p99Ms.toFixed(2)} ms${tail}`,
   )
   console.log(
-    `${''.padEnd(28)} each process, ops/s ÷ the baseline's per process: ${r.processes.map((x) => x.toFixed(3)).join(', ')}`,
+    `${''.padEnd(28)} each process (pid): ops/s ÷ the baseline's per process ${r.processes.map((x, i) => `${x.toFixed(3)} (${r.pids[i]})`).join(', ')}`,
   )
 }
 

@@ -6,7 +6,8 @@
  *     { suite: 'orm', target: '<framework>:<own|pools>', scenario: select|tx, callers, max }
  *
  *   run <ms>   `callers` loops run the scenario for <ms>, then every loop finishes its call; answers one
- *              line `{ count, elapsedMs, cpuUs, p99Ms }` (CPU: this process, user + system)
+ *              line `{ count, elapsedMs, cpuUs, systemUs, p99Ms }` (CPU: this process, user + system; systemUs:
+ *              the kernel's part of it)
  *   close      closes the target and exits
  *
  * It prints `ready` once open. Between slices nothing runs: the other side has the machine.
@@ -59,7 +60,7 @@ async function slice(ms) {
   const cpu = process.cpuUsage(cpu0)
   const elapsedMs = performance.now() - t0
   samples.sort((a, b) => a - b)
-  return { count, elapsedMs, cpuUs: cpu.user + cpu.system, p99Ms: percentileSorted(samples, 99) }
+  return { count, elapsedMs, cpuUs: cpu.user + cpu.system, systemUs: cpu.system, p99Ms: percentileSorted(samples, 99) }
 }
 
 process.stdout.write('ready\n')
