@@ -12,14 +12,14 @@
  * warm once, and a cycle runs one slice of each, in the balanced order of bench/lib/order.mjs, so
  * drift slower than a cycle falls on every target alike. The first target is the baseline; each other
  * target gets the ratio of its ops/s and CPU per op to the baseline's over all cycles, with a 95 %
- * bootstrap interval over cycles (bench/lib/paired.mjs). A target named `<baseline>-again` is a second
+ * bootstrap interval that resamples both processes and cycles (bench/lib/paired.mjs). A target named `<baseline>-again` is a second
  * process of the baseline: the A/A control, whose interval is what noise alone gives.
  *
  * Suites: knex-typeorm (targets of bench/knex-typeorm/targets.mjs; scenarios select, tx, and burst =
  * select with 200 callers) and orm (targets `<framework>:<own|pools>` of bench/orm/targets.mjs;
  * scenarios select, tx; 64 callers). Writes bench/results/interleave-<time>.json unless --no-write.
  *
- * `--processes K` (default 2) runs each target in K warm processes, each taking its own turn in every
+ * `--processes K` (default 3) runs each target in K warm processes, each taking its own turn in every
  * cycle; a target's slice of a cycle is the sum over its processes. One process alone carries its own
  * luck (where the JIT and the heap happened to land): two processes of the same target differ by
  * several per cent over a whole run, more than the slices' noise.
@@ -60,7 +60,7 @@ const options = {
   warmMs: Number(flag('--warm-ms', 3000)),
   callers: Number(flag('--callers', burst ? 200 : suite === 'orm' ? 64 : 10)),
   max: Number(flag('--max', 10)),
-  processes: Number(flag('--processes', 2)),
+  processes: Number(flag('--processes', 3)),
   /** Extra Node flags for every worker, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p` to profile both sides alike. */
   nodeArgs: flag('--node-args', '').split(' ').filter(Boolean),
 }
@@ -133,10 +133,13 @@ try {
   await Promise.all(workers.map((w) => w.close()))
 }
 
-/** A target's slice of a cycle: the sum over its processes. */
+/** Per target: its processes' slices (`[process][cycle]`), and per cycle the sum over its processes. */
+const byProcess = Object.fromEntries(
+  targets.map((target) => [target, workers.filter((w) => w.target === target).map((w) => perProcess.get(w))]),
+)
 const slices = Object.fromEntries(
   targets.map((target) => {
-    const own = workers.filter((w) => w.target === target).map((w) => perProcess.get(w))
+    const own = byProcess[target]
     return [
       target,
       own[0].map((_, cycle) => ({
@@ -161,10 +164,10 @@ const rows = targets.map((target) => {
     systemUsPerOp: slices[target].reduce((sum, s) => sum + s.systemUs, 0) / t.count,
     p99Ms: median(slices[target].map((s) => s.p99Ms)),
   }
-  if (target !== baseline) row.vsBaseline = pairedRatio(slices[baseline], slices[target])
+  if (target !== baseline) row.vsBaseline = pairedRatio(byProcess[baseline], byProcess[target])
   // each process on its own, against the baseline's processes together: how far one process's luck goes
   const own = workers.filter((w) => w.target === target)
-  row.processes = own.map((w) => pairedRatio(slices[baseline], perProcess.get(w), { resamples: 0 }).ops.ratio)
+  row.processes = own.map((w) => pairedRatio(byProcess[baseline], [perProcess.get(w)], { resamples: 0 }).ops.ratio)
   row.pids = own.map((w) => w.pid)
   return row
 })

@@ -40,37 +40,45 @@ export function rng(seed) {
 }
 
 /**
- * The ratio `b ÷ a` of ops/s and of CPU per op over paired slices (`a[i]` and `b[i]` ran in the
- * same cycle), with a 95 % percentile-bootstrap interval that resamples cycles.
+ * The ratio `b ÷ a` of ops/s and of CPU per op, with a 95 % percentile-bootstrap interval.
+ *
+ * Each side is a list of processes, each a list of slices in cycle order (`a[p][c]`: process p's slice of
+ * cycle c; every process of both sides ran once in every cycle). The point estimate sums everything. Each
+ * bootstrap replicate draws, with replacement, the processes of each side and then the cycles (the same
+ * cycles for both sides, so pairs stay pairs): one process's luck (its JIT, its heap) is a real part of the
+ * uncertainty, and resampling cycles alone would leave it out.
  *
  * @example
- * pairedRatio(native, ours) // { ops: { ratio: 0.97, low: 0.95, high: 0.99 }, cpu: { … }, cycles: 40 }
+ * pairedRatio([nativeA, nativeB], [oursA, oursB]) // { ops: { ratio: 0.97, low: 0.93, high: 1.01 }, cpu: { … }, cycles: 30, processes: [2, 2] }
  *
- * @param {{count:number, elapsedMs:number, cpuUs:number}[]} a the baseline's slices, one per cycle
- * @param {{count:number, elapsedMs:number, cpuUs:number}[]} b the other side's slices, same cycles
+ * @param {{count:number, elapsedMs:number, cpuUs:number}[][]} a the baseline's processes' slices
+ * @param {{count:number, elapsedMs:number, cpuUs:number}[][]} b the other side's processes' slices
  * @param {{ resamples?: number, seed?: number }} [options]
  */
 export function pairedRatio(a, b, { resamples = 2000, seed = 1 } = {}) {
-  if (a.length !== b.length) throw new Error(`pairedRatio: ${a.length} slices against ${b.length}`)
-  const n = a.length
-  const ratios = (idx) => {
-    const ta = totals(idx.map((i) => a[i]))
-    const tb = totals(idx.map((i) => b[i]))
+  const cycles = a[0]?.length ?? 0
+  for (const p of [...a, ...b]) {
+    if (p.length !== cycles) throw new Error(`pairedRatio: ${p.length} slices against ${cycles}`)
+  }
+  const ratio = (pa, pb, idx) => {
+    const ta = totals(pa.flatMap((p) => idx.map((i) => a[p][i])))
+    const tb = totals(pb.flatMap((p) => idx.map((i) => b[p][i])))
     return { ops: tb.ops / ta.ops, cpu: tb.cpuUsPerOp / ta.cpuUsPerOp }
   }
-  const all = ratios(Array.from({ length: n }, (_, i) => i))
+  const every = (n) => Array.from({ length: n }, (_, i) => i)
+  const point = ratio(every(a.length), every(b.length), every(cycles))
   const random = rng(seed)
+  const draw = (n) => Array.from({ length: n }, () => Math.floor(random() * n))
   const ops = []
   const cpu = []
   for (let r = 0; r < resamples; r++) {
-    const idx = Array.from({ length: n }, () => Math.floor(random() * n))
-    const x = ratios(idx)
+    const x = ratio(draw(a.length), draw(b.length), draw(cycles))
     ops.push(x.ops)
     cpu.push(x.cpu)
   }
-  const interval = (xs, point) => {
+  const interval = (xs, at) => {
     xs.sort((p, q) => p - q)
-    return { ratio: point, low: xs[Math.floor(0.025 * (xs.length - 1))], high: xs[Math.ceil(0.975 * (xs.length - 1))] }
+    return { ratio: at, low: xs[Math.floor(0.025 * (xs.length - 1))], high: xs[Math.ceil(0.975 * (xs.length - 1))] }
   }
-  return { ops: interval(ops, all.ops), cpu: interval(cpu, all.cpu), cycles: n }
+  return { ops: interval(ops, point.ops), cpu: interval(cpu, point.cpu), cycles, processes: [a.length, b.length] }
 }
