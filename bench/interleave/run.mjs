@@ -116,7 +116,9 @@ function startWorker(target) {
   }
 }
 
-const workers = targets.flatMap((target) => Array.from({ length: options.processes }, () => startWorker(target)))
+// started round-robin (a, b, c, a, b, c, …) and warmed in that order: a process started or warmed early is
+// not always the same target's (the first processes started here ran a few per cent slower than the last)
+const workers = Array.from({ length: options.processes }, () => targets.map((target) => startWorker(target))).flat()
 /** Per target, per process: its slices in cycle order. */
 const perProcess = new Map(workers.map((w) => [w, []]))
 const startedAt = new Date()
@@ -173,7 +175,7 @@ const rows = targets.map((target) => {
 })
 
 console.log(
-  `\n${suite} ${dialect} ${scenarioName}: ${options.callers} callers on max ${options.max}, ${options.processes} processes each, ${options.cycles} cycles of ${options.sliceMs} ms slices; ratios to ${baseline} [95 % interval]\n`,
+  `\n${suite}${suite === 'orm' ? '' : ` ${dialect}`} ${scenarioName}: ${options.callers} callers on max ${options.max}, ${options.processes} processes each, ${options.cycles} cycles of ${options.sliceMs} ms slices; ratios to ${baseline} [95 % interval]\n`,
 )
 for (const r of rows) {
   const tail = r.vsBaseline ? `  ops/s ${fmt(r.vsBaseline.ops)}  CPU/op ${fmt(r.vsBaseline.cpu)}` : '  (baseline)'

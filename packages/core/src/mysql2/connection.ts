@@ -83,9 +83,12 @@ interface StatementCommand {
 function statementEnded(this: StatementCommand): void {
   const connection = this._connection
   if (connection == null) return
-  connection._poolsRunning = (connection._poolsRunning ?? 1) - 1
-  connection._poolsStatus = connection.serverStatus
+  connection._poolsRunning--
+  connection._poolsStatus = connection.serverStatus ?? NO_STATUS
 }
+
+/** `_poolsStatus` before any statement has ended (or since a reset): a number, so the field keeps one type. */
+export const NO_STATUS = -1
 
 function isStatement(command: unknown): command is StatementCommand {
   return (
@@ -122,14 +125,24 @@ function errorNumber(packet: ReceivedPacket | null | undefined): number {
  * is seen on the ERR packet itself, before any callback runs.
  */
 export class PooledConnection extends PoolConnectionBase {
-  /** mysql2's server status flags when the last statement ended (undefined: none yet, or reset since). */
-  declare _poolsStatus: number | undefined
+  /** mysql2's server status flags when the last statement ended ({@link NO_STATUS}: none yet, or reset since). */
+  declare _poolsStatus: number
   /** Statements queued or running. */
-  declare _poolsRunning: number | undefined
+  declare _poolsRunning: number
   /** A statement failed with an error that ends the session (KILL, shutdown, wait_timeout). */
-  declare _poolsSessionEnded: boolean | undefined
+  declare _poolsSessionEnded: boolean
   /** mysql2's server status flags, from the last OK or EOF packet (mysql2 keeps them on the connection). */
   declare serverStatus: number | undefined
+
+  constructor(pool: PoolHost, options: { config: unknown }) {
+    super(pool, options)
+    // Every field this class adds exists from the start, with its final type: each connection keeps one
+    // shape from here on, so mysql2's hot code (which reads the connection on every packet) sees one shape
+    // of connection, not one per stage of its first statement.
+    this._poolsRunning = 0
+    this._poolsStatus = NO_STATUS
+    this._poolsSessionEnded = false
+  }
 
   /**
    * What `JSON.stringify` shows of a connection (e.g. in a logged `pool.leaks()` report): who it is, never
@@ -158,7 +171,8 @@ export class PooledConnection extends PoolConnectionBase {
   // Called by mysql2's constructor too (handshake), before any field of this class exists.
   override addCommand(command: unknown): unknown {
     if (isStatement(command)) {
-      this._poolsRunning = (this._poolsRunning ?? 0) + 1
+      // mysql2's constructor adds its handshake before this class's fields exist; a statement comes later
+      this._poolsRunning++
       // Before pool.query()'s own 'end' listener (its release), which mysql2 adds after this call.
       command.on('end', statementEnded)
     }
@@ -181,8 +195,11 @@ export class PooledConnection extends PoolConnectionBase {
  * opened one), or when a statement is still running.
  */
 export function mayBeInTransaction(connection: PooledConnection): boolean {
-  if ((connection._poolsRunning ?? 0) > 0) return true
-  const status = connection._poolsStatus ?? connection._handshakePacket?.statusFlags ?? SERVER_STATUS_AUTOCOMMIT
+  if (connection._poolsRunning > 0) return true
+  const status =
+    connection._poolsStatus !== NO_STATUS
+      ? connection._poolsStatus
+      : (connection._handshakePacket?.statusFlags ?? SERVER_STATUS_AUTOCOMMIT)
   return (status & SERVER_STATUS_IN_TRANS) !== 0 || (status & SERVER_STATUS_AUTOCOMMIT) === 0
 }
 

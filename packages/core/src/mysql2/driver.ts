@@ -1,7 +1,15 @@
 import type { ConnectionOptions, PoolConnection as Mysql2PoolConnection } from 'mysql2'
 import mysql from 'mysql2'
 import { type Pool as EnginePool, isPoolError, PoolError, type ResourceDriver } from '../index.js'
-import { close, isBroken, killRunningQuery, mayBeInTransaction, PooledConnection, type PoolHost } from './connection.js'
+import {
+  close,
+  isBroken,
+  killRunningQuery,
+  mayBeInTransaction,
+  NO_STATUS,
+  PooledConnection,
+  type PoolHost,
+} from './connection.js'
 import type { ResetMode, ResetOnRelease } from './options.js'
 
 /**
@@ -300,7 +308,7 @@ export function driverFromConfig(connectionConfig: Mysql2ConnectionConfig, setti
             reject(error)
             return
           }
-          connection._poolsStatus = undefined
+          connection._poolsStatus = NO_STATUS
           resolve()
         })
       })
