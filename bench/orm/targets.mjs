@@ -119,19 +119,9 @@ export async function openOrm(framework, poolName, scenario, opts, appName) {
     return { call: scenario === 'tx' ? () => db.transaction((tx) => select(tx)) : () => select(db), close }
   }
 
-  async function prismaMariadbTarget() {
-    const { PrismaClient } = createRequire(import.meta.url)(
-      path.join(root, 'node_modules/.cache/pools-prisma-bench-mysql/client'),
-    )
-    const config = { ...opts.mysql, connectionLimit: opts.max, acquireTimeout: 30_000 }
-    let adapter
-    if (poolName === 'own') {
-      const { PrismaMariaDb } = await import('@prisma/adapter-mariadb')
-      adapter = new PrismaMariaDb(config)
-    } else {
-      const { prismaAdapter } = await import('@pools/prisma/mariadb')
-      adapter = prismaAdapter(config)
-    }
+  /** A Prisma client generated into node_modules/.cache/<clientDir> (see prepareOrm), on `adapter`. */
+  async function prismaApp(clientDir, adapter) {
+    const { PrismaClient } = createRequire(import.meta.url)(path.join(root, 'node_modules/.cache', clientDir, 'client'))
     const prisma = new PrismaClient({ adapter, transactionOptions: { maxWait: 30_000, timeout: 30_000 } })
     await prisma.$connect()
     const select = (q) => q.item.findUnique({ where: { id: 1 } })
@@ -141,10 +131,20 @@ export async function openOrm(framework, poolName, scenario, opts, appName) {
     }
   }
 
+  async function prismaMariadbTarget() {
+    const config = { ...opts.mysql, connectionLimit: opts.max, acquireTimeout: 30_000 }
+    let adapter
+    if (poolName === 'own') {
+      const { PrismaMariaDb } = await import('@prisma/adapter-mariadb')
+      adapter = new PrismaMariaDb(config)
+    } else {
+      const { prismaAdapter } = await import('@pools/prisma/mariadb')
+      adapter = prismaAdapter(config)
+    }
+    return prismaApp('pools-prisma-bench-mysql', adapter)
+  }
+
   async function prismaTarget() {
-    const { PrismaClient } = createRequire(import.meta.url)(
-      path.join(root, 'node_modules/.cache/pools-prisma-bench/client'),
-    )
     let adapter
     if (poolName === 'own') {
       const { PrismaPg } = await import('@prisma/adapter-pg')
@@ -153,13 +153,7 @@ export async function openOrm(framework, poolName, scenario, opts, appName) {
       const { prismaAdapter } = await import('@pools/prisma')
       adapter = prismaAdapter(poolConfig)
     }
-    const prisma = new PrismaClient({ adapter, transactionOptions: { maxWait: 30_000, timeout: 30_000 } })
-    await prisma.$connect()
-    const select = (q) => q.item.findUnique({ where: { id: 1 } })
-    return {
-      call: scenario === 'tx' ? () => prisma.$transaction((tx) => select(tx)) : () => select(prisma),
-      close: () => prisma.$disconnect(),
-    }
+    return prismaApp('pools-prisma-bench', adapter)
   }
 
   const targets = {

@@ -319,7 +319,7 @@ export class Pool<T> implements AsyncDisposable {
       const record = this.#lendIdle(this.acquire)
       if (record !== undefined) return Promise.resolve(record.resource)
     }
-    return this.#acquireSlow(options, undefined, this.acquire) as Promise<T>
+    return this.#acquireSlow(options, undefined) as Promise<T>
   }
 
   /**
@@ -351,11 +351,11 @@ export class Pool<T> implements AsyncDisposable {
         return
       }
     }
-    this.#acquireSlow(options, callback, this.acquireWith)
+    this.#acquireSlow(options, callback)
   }
 
   /** Lend an idle resource at once when nobody waits and one passes the cheap checks; else undefined. */
-  #lendIdle(caller: (...args: never[]) => unknown): PooledResource<T> | undefined {
+  #lendIdle(caller: Pool<T>['acquire'] | Pool<T>['acquireWith']): PooledResource<T> | undefined {
     if (this.#waiters.size !== 0 || this.#state !== 'running') return undefined
     const record = this.#idle.pop()
     if (record === undefined) return undefined
@@ -671,11 +671,7 @@ export class Pool<T> implements AsyncDisposable {
   }
 
   /** Everything but the hot path; returns the caller's promise, or undefined for a callback caller. */
-  #acquireSlow(
-    options: AcquireOptions | undefined,
-    callback: AcquireCallback<T> | undefined,
-    caller: (...args: never[]) => unknown,
-  ): Promise<T> | undefined {
+  #acquireSlow(options: AcquireOptions | undefined, callback: AcquireCallback<T> | undefined): Promise<T> | undefined {
     const state = this.#state
     if (state === 'closing' || state === 'closed')
       return this.#refuse(this.#errors.closed(callback === undefined ? 'acquire()' : 'acquireWith()'), callback)
@@ -689,7 +685,9 @@ export class Pool<T> implements AsyncDisposable {
       }
     }
     const id = ++this.#seq
-    const site = this.#leaks.capturing ? this.#leaks.captureSite(caller) : undefined
+    const site = this.#leaks.capturing
+      ? this.#leaks.captureSite(callback === undefined ? this.acquire : this.acquireWith)
+      : undefined
     if (this.#waiters.size === 0 && state === 'running') {
       const record = this.#popIdle()
       if (record !== undefined) {
