@@ -4,6 +4,7 @@
  *   node bench/mysql2-attribution.mjs <target> <select|tx> [ops] [callers]
  *
  * targets: typeorm-native, typeorm-pools (bench/knex-typeorm/targets.mjs), drizzle-own, drizzle-pools,
+ * drizzle-loaded (drizzle-own with @pools/drizzle/mysql2 loaded, unused),
  * plain-native, plain-pools (getConnection → query → release). Counts every mysql2 command per operation
  * (client side: Query/Execute/Ping/ResetConnection, by SQL prefix) and Node CPU per operation. For a
  * deterministic cost, run it under `valgrind --tool=callgrind` with two op counts (e.g. 500 and 2500)
@@ -39,7 +40,8 @@ if (target.startsWith('typeorm')) {
   const items = mysqlTable('bench_kt', { id: int('id').primaryKey(), n: int('n') })
   let db, close
   const config = { uri: url, connectionLimit: 10 }
-  if (target === 'drizzle-own') {
+  if (target === 'drizzle-own' || target === 'drizzle-loaded') {
+    if (target === 'drizzle-loaded') await import('../packages/drizzle/dist/mysql2.js')
     const { drizzle } = await import('drizzle-orm/mysql2')
     const pool = mysql.createPool(config)
     db = drizzle({ client: pool })

@@ -17,7 +17,15 @@
  *
  * Suites: knex-typeorm (targets of bench/knex-typeorm/targets.mjs; scenarios select, tx, and burst =
  * select with 200 callers) and orm (targets `<framework>:<own|pools>` of bench/orm/targets.mjs;
- * scenarios select, tx; 64 callers). Writes bench/results/interleave-<time>.json unless --no-write.
+ * scenarios select, tx; 64 callers). Control targets (`typeorm-native-loaded`, `typeorm-native-other`,
+ * `<framework>:loaded`, `<framework>:other`) run the framework on its own pool in a process that has also
+ * loaded @pools, or unrelated libraries, without using them: what loading code alone does to its speed.
+ * Any target name followed by `+<module>` (repeatable) loads that module first, unused, in the same way:
+ * `typeorm-native+@pools/core/mysql2` narrows a control down to one module. Writes bench/results/interleave-<time>.json unless --no-write.
+ *
+ * Every process holds `--max` connections: targets × processes × max must fit the server's
+ * max_connections (151 on a default MariaDB, 100 on PostgreSQL); raise it for a larger run, e.g.
+ * `SET GLOBAL max_connections = 400`.
  *
  * `--processes K` (default 3) runs each target in K warm processes, each taking its own turn in every
  * cycle; a target's slice of a cycle is the sum over its processes. One process alone carries its own
@@ -96,10 +104,14 @@ function startWorker(target) {
     stdio: ['pipe', 'pipe', 'inherit'],
   })
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+  // the worker answers `ready` or one JSON line; anything else on its stdout (a library's log line) is passed on
   const next = async () => {
-    const { value, done } = await lines.next()
-    if (done) throw new Error(`${target}: the worker exited`)
-    return value
+    for (;;) {
+      const { value, done } = await lines.next()
+      if (done) throw new Error(`${target}: the worker exited`)
+      if (value === 'ready' || value.startsWith('{')) return value
+      process.stderr.write(`${target} (pid ${child.pid}): ${value}\n`)
+    }
   }
   return {
     target,

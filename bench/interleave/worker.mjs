@@ -3,7 +3,10 @@
  *
  *   node bench/interleave/worker.mjs '<json>'
  *     { suite: 'knex-typeorm', target, dialect, scenario: select|tx|burst, callers, max, url: { pg, mysql2 } }
- *     { suite: 'orm', target: '<framework>:<own|pools>', scenario: select|tx, callers, max }
+ *     { suite: 'orm', target: '<framework>:<own|pools|loaded|other>', scenario: select|tx, callers, max }
+ *
+ *   A target `<target>+<module>+…` is a control: the target as it is, in a process that has first imported
+ *   the modules (never used), e.g. `typeorm-native+@pools/core/mysql2`.
  *
  *   run <ms>   `callers` loops run the scenario for <ms>, then every loop finishes its call; answers one
  *              line `{ count, elapsedMs, cpuUs, systemUs, p99Ms }` (CPU: this process, user + system; systemUs:
@@ -13,16 +16,20 @@
  * It prints `ready` once open. Between slices nothing runs: the other side has the machine.
  */
 import { createInterface } from 'node:readline'
+import { splitControl } from '../lib/control.mjs'
 import { APP_PREFIX, connectionFromEnv } from '../lib/pg.mjs'
 import { percentileSorted } from '../lib/stats.mjs'
 
 const args = JSON.parse(process.argv[2])
+// `<target>+<module>+…`: a control, the target as it is, in a process that has first loaded the modules
+const { target: name, unused } = splitControl(args.target)
 
 async function open() {
+  for (const module of unused) await import(module)
   if (args.suite === 'knex-typeorm') {
     const { TARGETS } = await import('../knex-typeorm/targets.mjs')
-    const target = TARGETS[args.target]
-    if (!target) throw new Error(`unknown knex-typeorm target ${args.target}`)
+    const target = TARGETS[name]
+    if (!target) throw new Error(`unknown knex-typeorm target ${name}`)
     const app = await target.open(args)
     let i = 0
     const op = args.scenario === 'tx' ? app.tx : app.select
@@ -31,7 +38,7 @@ async function open() {
   if (args.suite === 'orm') {
     const { openOrm } = await import('../orm/targets.mjs')
     const { mysqlFromEnv } = await import('../orm/mysql.mjs')
-    const [framework, pool] = args.target.split(':')
+    const [framework, pool] = name.split(':')
     const opts = { max: args.max, conn: connectionFromEnv(), mysql: mysqlFromEnv() }
     const app = await openOrm(framework, pool, args.scenario, opts, `${APP_PREFIX}-interleave-${process.pid}`)
     for (let i = 0; i < 20; i++) await app.call() // first-use costs out of the slices

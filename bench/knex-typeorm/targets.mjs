@@ -138,4 +138,21 @@ export const TARGETS = {
       return typeormApp(withPools(typeormOptions(args)))
     },
   },
+  // Controls (bench/interleave): TypeORM on its native pool, exactly as typeorm-native, in a process that has
+  // also loaded code it never calls: what typeorm-pools loads, or unrelated libraries of a similar size.
+  // Against typeorm-native they show what loading code alone does to TypeORM's speed here.
+  'typeorm-native-loaded': {
+    open: async (args) => {
+      await load('packages/typeorm/dist/index.js')
+      await load(`packages/core/dist/${args.dialect === 'pg' ? 'pg' : 'mysql2'}/index.js`)
+      return typeormApp(typeormOptions(args))
+    },
+  },
+  'typeorm-native-other': {
+    open: async (args) => {
+      await import('knex')
+      await import(args.dialect === 'pg' ? 'mysql2' : 'pg')
+      return typeormApp(typeormOptions(args))
+    },
+  },
 }

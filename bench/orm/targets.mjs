@@ -57,16 +57,45 @@ export const FRAMEWORKS = ['drizzle', 'prisma', 'drizzle-mysql', 'prisma-mariadb
 /** Does `framework` run on MySQL/MariaDB (else PostgreSQL)? */
 export const onMysql = (framework) => framework === 'drizzle-mysql' || framework === 'prisma-mariadb'
 
+/** The @pools module each framework's `pools` target loads. */
+const POOLS_MODULE = {
+  drizzle: '@pools/drizzle/node-postgres',
+  prisma: '@pools/prisma',
+  'drizzle-mysql': '@pools/drizzle/mysql2',
+  'prisma-mariadb': '@pools/prisma/mariadb',
+}
+
+/** Libraries of about @pools' size (3.5 MB of heap against 4.6 MB) that no target here uses. */
+const OTHER_MODULES = ['knex', 'pg']
+
+/**
+ * Control targets: the framework on its own pool, exactly as `own`, in a process that has also loaded code it
+ * never calls: `loaded` the module the `pools` target loads, `other` unrelated libraries of a similar size.
+ * Against `own` they show what loading code alone does to the framework's speed here, apart from any work
+ * the pool does per query.
+ */
+export const CONTROLS = ['loaded', 'other']
+
+/** Import modules and never use them (for the controls). */
+export async function loadUnused(modules) {
+  for (const name of modules) await import(name)
+}
+
 /**
  * Open one target; resolves to `{ call, close }`: `call()` runs one scenario operation.
  *
  * @param {string} framework drizzle | prisma | drizzle-mysql | prisma-mariadb
- * @param {'own' | 'pools'} poolName
+ * @param {'own' | 'pools' | 'loaded' | 'other'} poolName `loaded` and `other` are controls (see CONTROLS)
  * @param {'select' | 'tx'} scenario
  * @param {{ max: number, conn: object, mysql: object }} opts
  * @param {string} appName PostgreSQL `application_name` of its connections
  */
 export async function openOrm(framework, poolName, scenario, opts, appName) {
+  if (CONTROLS.includes(poolName)) {
+    // a control: the framework on its own pool, in a process that has also loaded code it never runs
+    await loadUnused(poolName === 'loaded' ? [POOLS_MODULE[framework]] : OTHER_MODULES)
+    poolName = 'own'
+  }
   const poolConfig = { ...opts.conn, application_name: appName, max: opts.max, connectionTimeoutMillis: 30_000 }
 
   async function drizzleTarget() {
