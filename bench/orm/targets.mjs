@@ -74,10 +74,10 @@ const OTHER_MODULES = ['knex', 'pg']
  * Against `own` they show what loading code alone does to the framework's speed here, apart from any work
  * the pool does per query.
  */
-export const CONTROLS = ['loaded', 'other']
+const CONTROLS = ['loaded', 'other']
 
 /** Import modules and never use them (for the controls). */
-export async function loadUnused(modules) {
+async function loadUnused(modules) {
   for (const name of modules) await import(name)
 }
 
