@@ -65,8 +65,11 @@ const POOLS_MODULE = {
   'prisma-mariadb': '@pools/prisma/mariadb',
 }
 
-/** Libraries of about @pools' size (3.5 MB of heap against 4.6 MB) that no target here uses. */
-const OTHER_MODULES = ['knex', 'pg']
+/**
+ * Libraries of about @pools' size that the framework doesn't use (Knex and the other database's driver: Knex and
+ * pg take 3.5 MB of heap, @pools/drizzle/mysql2 4.6 MB).
+ */
+const otherModules = (framework) => ['knex', onMysql(framework) ? 'pg' : 'mysql2']
 
 /**
  * Control targets: the framework on its own pool, exactly as `own`, in a process that has also loaded code it
@@ -93,7 +96,7 @@ async function loadUnused(modules) {
 export async function openOrm(framework, poolName, scenario, opts, appName) {
   if (CONTROLS.includes(poolName)) {
     // a control: the framework on its own pool, in a process that has also loaded code it never runs
-    await loadUnused(poolName === 'loaded' ? [POOLS_MODULE[framework]] : OTHER_MODULES)
+    await loadUnused(poolName === 'loaded' ? [POOLS_MODULE[framework]] : otherModules(framework))
     poolName = 'own'
   }
   const poolConfig = { ...opts.conn, application_name: appName, max: opts.max, connectionTimeoutMillis: 30_000 }
