@@ -21,7 +21,8 @@
  * `<framework>:loaded`, `<framework>:other`) run the framework on its own pool in a process that has also
  * loaded @pools, or unrelated libraries, without using them: what loading code alone does to its speed.
  * Any target name followed by `+<module>` (repeatable) loads that module first, unused, in the same way:
- * `typeorm-native+@pools/core/mysql2` narrows a control down to one module. Writes bench/results/interleave-<time>.json unless --no-write.
+ * `typeorm-native+@pools/core/mysql2` narrows a control down to one module (bench/lib/control.mjs).
+ * Writes bench/results/interleave-<time>.json unless --no-write.
  *
  * Every process holds `--max` connections: targets × processes × max must fit the server's
  * max_connections (151 on a default MariaDB, 100 on PostgreSQL); raise it for a larger run, e.g.

@@ -16,7 +16,7 @@
  * It prints `ready` once open. Between slices nothing runs: the other side has the machine.
  */
 import { createInterface } from 'node:readline'
-import { splitControl } from '../lib/control.mjs'
+import { loadUnused, splitControl } from '../lib/control.mjs'
 import { APP_PREFIX, connectionFromEnv } from '../lib/pg.mjs'
 import { percentileSorted } from '../lib/stats.mjs'
 
@@ -25,7 +25,7 @@ const args = JSON.parse(process.argv[2])
 const { target: name, unused } = splitControl(args.target)
 
 async function open() {
-  for (const module of unused) await import(module)
+  await loadUnused(unused)
   if (args.suite === 'knex-typeorm') {
     const { TARGETS } = await import('../knex-typeorm/targets.mjs')
     const target = TARGETS[name]

@@ -14,3 +14,8 @@ export function splitControl(name) {
   }
   return { target, unused }
 }
+
+/** Import modules and never use them: what a control target does before it opens. */
+export async function loadUnused(modules) {
+  for (const module of modules) await import(module)
+}

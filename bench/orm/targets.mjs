@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { loadUnused } from '../lib/control.mjs'
 import { withClient } from '../lib/pg.mjs'
 import { withMysql } from './mysql.mjs'
 
@@ -78,11 +79,6 @@ const otherModules = (framework) => ['knex', onMysql(framework) ? 'pg' : 'mysql2
  * the pool does per query.
  */
 const CONTROLS = ['loaded', 'other']
-
-/** Import modules and never use them (for the controls). */
-async function loadUnused(modules) {
-  for (const name of modules) await import(name)
-}
 
 /**
  * Open one target; resolves to `{ call, close }`: `call()` runs one scenario operation.

@@ -171,7 +171,6 @@ export class PooledConnection extends PoolConnectionBase {
   // Called by mysql2's constructor too (handshake), before any field of this class exists.
   override addCommand(command: unknown): unknown {
     if (isStatement(command)) {
-      // mysql2's constructor adds its handshake before this class's fields exist; a statement comes later
       this._poolsRunning++
       // Before pool.query()'s own 'end' listener (its release), which mysql2 adds after this call.
       command.on('end', statementEnded)
